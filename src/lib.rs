@@ -1,0 +1,9 @@
+//! cmek: policy-as-code and a safe, Terraform-style provisioner for Anthropic
+//! customer-managed encryption keys (CMEK).
+//!
+//! See `ARCHITECTURE.md` for the code map and the invariants each module keeps.
+
+pub mod address;
+pub mod cli;
+pub mod exit;
+pub mod spec;
