@@ -4,6 +4,7 @@
 //! See `ARCHITECTURE.md` for the code map and the invariants each module keeps.
 
 pub mod address;
+pub mod anthropic;
 pub mod cli;
 pub mod exit;
 pub mod spec;
