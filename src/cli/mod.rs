@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod argv;
 pub mod fmt;
 pub mod init;
 pub mod validate;
@@ -37,7 +38,7 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(argv::normalize(std::env::args_os()));
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Fmt(args) => fmt::run(args),
