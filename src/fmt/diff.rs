@@ -1,0 +1,16 @@
+//! Unified diffs between a file and its formatted form, for `cmek fmt --check` / `--diff`.
+
+use similar::TextDiff;
+
+/// A unified diff with `--- a/<path>` / `+++ b/<path>` headers and 3 lines of context; empty
+/// when the texts are equal.
+pub fn unified_diff(path: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
