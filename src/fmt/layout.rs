@@ -7,7 +7,7 @@
 //!   (`merge(var.a, {`) adds one level, and a line that closes them removes it again;
 //! - in a run of consecutive lines of the form `name = <single-line value>`, the `=` signs are
 //!   aligned; a blank line, a comment line, a block, or a multi-line value ends the run;
-//! - trailing comments on consecutive lines are aligned too;
+//! - trailing comments on consecutive lines of the same indentation are aligned too;
 //! - lines that continue a heredoc or a multi-line block comment are copied verbatim.
 
 use super::printer::{Kind, Tok};
@@ -123,27 +123,38 @@ fn bracket_change(cell: &Cell) -> i32 {
     }
 }
 
-/// hclwrite's indentation: a stack of "how many brackets this level opened".
+/// hclwrite's indentation: a stack of "how many brackets this level opened". A line is
+/// indented to the depth that remains after the closing brackets it *starts* with, so
+/// `  b)` continuing `x = (a +` stays indented while `})` goes back out.
 fn indent(lines: &mut [Line]) {
     let mut stack: Vec<i32> = Vec::new();
     for line in lines.iter_mut() {
         let net: i32 = line.toks.iter().map(bracket_change).sum();
+        let leading = if line.raw_head.is_some() {
+            0
+        } else {
+            line.toks.iter().take_while(|c| c.kind == Kind::Close).count()
+        };
+        let mut preview = stack.clone();
+        close(&mut preview, leading as i32);
+        line.indent = preview.len();
         if net < 0 {
-            let mut closed = -net;
-            while closed > 0 {
-                let Some(top) = stack.last_mut() else { break };
-                if closed >= *top {
-                    closed -= *top;
-                    stack.pop();
-                } else {
-                    *top -= closed;
-                    closed = 0;
-                }
-            }
-        }
-        line.indent = stack.len();
-        if net > 0 {
+            close(&mut stack, -net);
+        } else if net > 0 {
             stack.push(net);
+        }
+    }
+}
+
+fn close(stack: &mut Vec<i32>, mut closed: i32) {
+    while closed > 0 {
+        let Some(top) = stack.last_mut() else { break };
+        if closed >= *top {
+            closed -= *top;
+            stack.pop();
+        } else {
+            *top -= closed;
+            closed = 0;
         }
     }
 }
@@ -263,7 +274,7 @@ fn align_and_render(lines: &[Line]) -> Vec<String> {
             continue;
         }
         let start = i;
-        while i < lines.len() && has_comment(i) {
+        while i < lines.len() && has_comment(i) && lines[i].indent == lines[start].indent {
             i += 1;
         }
         let max = (start..i).map(|k| width(&bodies[k])).max().unwrap_or(0);

@@ -123,19 +123,35 @@ impl Printer<'_> {
     fn trivia(&mut self, raw: Option<&hcl_edit::RawString>) -> Result<(), FormatError> {
         let Some(raw) = raw else { return Ok(()) };
         for t in trivia::parse(raw)? {
-            match t {
-                Trivia::Newline => self.newline(),
-                Trivia::LineComment(text) => {
-                    self.space();
-                    self.tok(&text, Kind::Comment);
-                    self.need_break = true;
-                }
-                Trivia::BlockComment(text) => {
-                    self.space();
-                    self.tok(&text, Kind::Comment);
-                    self.space();
-                }
+            self.emit_trivia(t);
+        }
+        Ok(())
+    }
+
+    fn emit_trivia(&mut self, t: Trivia) {
+        match t {
+            Trivia::Newline => self.newline(),
+            Trivia::LineComment(text) => {
+                self.space();
+                self.tok(&text, Kind::Comment);
+                self.need_break = true;
             }
+            Trivia::BlockComment(text) => {
+                self.space();
+                self.tok(&text, Kind::Comment);
+                self.space();
+            }
+        }
+    }
+
+    /// Emits the trivia found in the source between two tokens.
+    fn gap(&mut self, from: usize, to: usize) -> Result<(), FormatError> {
+        let text = self
+            .src
+            .get(from..to)
+            .ok_or_else(|| FormatError::Internal(format!("bad source gap {from}..{to}")))?;
+        for t in trivia::parse(text)? {
+            self.emit_trivia(t);
         }
         Ok(())
     }
@@ -270,11 +286,16 @@ impl Printer<'_> {
             }
             Expression::FuncCall(f) => self.func_call(f)?,
             Expression::Traversal(t) => {
-                self.expr(&t.expr)?;
+                // hcl-edit 0.10 leaves the decor before each operator unresolved, so the
+                // trivia between the parts is read from the source gaps instead.
+                self.decor_prefix(t.expr.decor())?;
+                self.expr_inner(&t.expr)?;
+                let mut end = span_of(&t.expr, "traversal base")?.end;
                 for op in &t.operators {
-                    self.decor_prefix(op.decor())?;
+                    let span = span_of(op, "traversal operator")?;
+                    self.gap(end, span.start)?;
                     self.traversal_operator(op)?;
-                    self.decor_suffix(op.decor())?;
+                    end = span.end;
                 }
             }
             Expression::UnaryOp(u) => {
@@ -282,13 +303,17 @@ impl Printer<'_> {
                 self.expr(&u.expr)?;
             }
             Expression::BinaryOp(b) => {
-                self.expr(&b.lhs_expr)?;
-                self.decor_prefix(b.operator.decor())?;
+                // As for traversals, the operator's decor is read from the source gaps.
+                let op = span_of(&b.operator, "operator")?;
+                self.decor_prefix(b.lhs_expr.decor())?;
+                self.expr_inner(&b.lhs_expr)?;
+                self.gap(span_of(&b.lhs_expr, "operand")?.end, op.start)?;
                 self.space();
                 self.tok(b.operator.as_str(), Kind::Plain);
                 self.space();
-                self.decor_suffix(b.operator.decor())?;
-                self.expr(&b.rhs_expr)?;
+                self.gap(op.end, span_of(&b.rhs_expr, "operand")?.start)?;
+                self.expr_inner(&b.rhs_expr)?;
+                self.decor_suffix(b.rhs_expr.decor())?;
             }
             Expression::ForExpr(f) => self.for_expr(f)?,
         }
@@ -482,4 +507,10 @@ impl Printer<'_> {
         }
         Ok(())
     }
+}
+
+/// The source range of a parsed node (excluding its decor).
+fn span_of(node: &dyn Span, what: &str) -> Result<std::ops::Range<usize>, FormatError> {
+    node.span()
+        .ok_or_else(|| FormatError::Internal(format!("{what} has no source span")))
 }
