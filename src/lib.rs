@@ -8,4 +8,5 @@ pub mod anthropic;
 pub mod cli;
 pub mod exit;
 pub mod fmt;
+pub mod init;
 pub mod spec;
