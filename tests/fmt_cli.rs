@@ -26,7 +26,11 @@ fn fixtures() -> Vec<PathBuf> {
 
 /// Formats through stdin, asserting success.
 fn fmt_stdin(src: &str) -> String {
-    let out = cmek().args(["fmt", "-"]).write_stdin(src).assert().success();
+    let out = cmek()
+        .args(["fmt", "-"])
+        .write_stdin(src)
+        .assert()
+        .success();
     String::from_utf8(out.get_output().stdout.clone()).unwrap()
 }
 
@@ -54,7 +58,10 @@ fn fixtures_before_and_after() {
         assert_eq!(a, b, "{name}: meaning changed");
         // Canonical shape.
         assert!(out.is_empty() || out.ends_with('\n') && !out.ends_with("\n\n"));
-        assert!(out.lines().all(|l| l == l.trim_end() || l.starts_with("      ")));
+        assert!(
+            out.lines()
+                .all(|l| l == l.trim_end() || l.starts_with("      "))
+        );
         snap!(
             format!("fixture_{name}"),
             format!("--- before\n{src}\n--- after\n{out}")
@@ -137,7 +144,11 @@ fn diff_flag_prints_diff_while_rewriting() {
         .code(0);
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(stdout.starts_with("--- a/02_indentation.hcl\n+++ b/02_indentation.hcl\n"));
-    assert!(std::fs::read_to_string(&file).unwrap().contains("  region  = \"us-east-2\"\n"));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("  region  = \"us-east-2\"\n")
+    );
 }
 
 #[test]
@@ -167,7 +178,10 @@ fn stdin_mode() {
         .assert()
         .code(1);
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert!(stdout.contains("--- a/<stdin>\n+++ b/<stdin>\n"), "{stdout}");
+    assert!(
+        stdout.contains("--- a/<stdin>\n+++ b/<stdin>\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("-a=1\n+a = 1\n"), "{stdout}");
     cmek()
         .args(["fmt", "--check", "-"])
@@ -176,7 +190,11 @@ fn stdin_mode() {
         .code(0)
         .stdout("");
     // Malformed stdin.
-    let out = cmek().args(["fmt", "-"]).write_stdin("a = \n").assert().code(1);
+    let out = cmek()
+        .args(["fmt", "-"])
+        .write_stdin("a = \n")
+        .assert()
+        .code(1);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(stderr.starts_with("error: <stdin>:1:"), "{stderr}");
     // `-` only alone.
@@ -237,7 +255,10 @@ fn examples_and_modules_are_formatted() {
             }
         }
     }
-    assert!(count >= 10, "expected the examples and modules, found {count} files");
+    assert!(
+        count >= 10,
+        "expected the examples and modules, found {count} files"
+    );
     cmek()
         .current_dir(root())
         .args(["fmt", "--check", "--recursive", "examples", "modules"])

@@ -134,7 +134,10 @@ fn refuses_to_overwrite_without_force() {
         .assert()
         .code(1);
     let err = stderr_of(&a);
-    assert!(err.contains("already holds a cmek config (main.cmek.hcl)"), "{err}");
+    assert!(
+        err.contains("already holds a cmek config (main.cmek.hcl)"),
+        "{err}"
+    );
     assert!(err.contains("--force"), "{err}");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "# mine\n");
     // Nothing else was written either.
@@ -187,7 +190,13 @@ fn platform_on_aws_needs_aws() {
     let tmp = tempfile::tempdir().unwrap();
     let a = cmek()
         .current_dir(tmp.path())
-        .args(["init", "--provider", "gcp", "--platform", "claude_platform_aws"])
+        .args([
+            "init",
+            "--provider",
+            "gcp",
+            "--platform",
+            "claude_platform_aws",
+        ])
         .assert()
         .code(1);
     assert!(stderr_of(&a).contains("--provider aws"));

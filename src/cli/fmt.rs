@@ -44,7 +44,10 @@ pub fn run_with(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let stdin_mode = args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin_mode {
         if args.paths.len() != 1 {
-            let _ = writeln!(err, "error: `-` (stdin) cannot be combined with other paths");
+            let _ = writeln!(
+                err,
+                "error: `-` (stdin) cannot be combined with other paths"
+            );
             return exit::ERROR;
         }
         return format_stdin(args, out, err);

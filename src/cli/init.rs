@@ -81,7 +81,11 @@ pub fn run_with(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let gitignore_path = dir.join(".gitignore");
 
     if dir.exists() && !dir.is_dir() {
-        let _ = writeln!(err, "error: {} exists and is not a directory", dir.display());
+        let _ = writeln!(
+            err,
+            "error: {} exists and is not a directory",
+            dir.display()
+        );
         return exit::ERROR;
     }
     if !args.force {

@@ -110,7 +110,8 @@ mod tests {
 
     #[test]
     fn finds_comments_outside_strings_and_heredocs() {
-        let src = "# a\nx = \"# not\" // b\ny = <<EOT\n# not\nEOT\nz = \"${ \"}\" }\" /* c\n   d */\n";
+        let src =
+            "# a\nx = \"# not\" // b\ny = <<EOT\n# not\nEOT\nz = \"${ \"}\" }\" /* c\n   d */\n";
         assert_eq!(census(src), vec!["# a", "// b", "/* c\nd */"]);
     }
 }

@@ -75,7 +75,6 @@ pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
         tmp.as_file().set_permissions(meta.permissions())?;
     }
     tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .map_err(|e| with_path(e.error, path))?;
+    tmp.persist(path).map_err(|e| with_path(e.error, path))?;
     Ok(())
 }

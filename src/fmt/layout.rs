@@ -133,7 +133,10 @@ fn indent(lines: &mut [Line]) {
         let leading = if line.raw_head.is_some() {
             0
         } else {
-            line.toks.iter().take_while(|c| c.kind == Kind::Close).count()
+            line.toks
+                .iter()
+                .take_while(|c| c.kind == Kind::Close)
+                .count()
         };
         let mut preview = stack.clone();
         close(&mut preview, leading as i32);

@@ -94,8 +94,8 @@ impl std::error::Error for FormatError {}
 
 /// Formats HCL source text. See the module docs for the guarantees.
 pub fn format_source(src: &str) -> Result<String, FormatError> {
-    let body =
-        hcl_edit::parser::parse_body(src).map_err(|e| FormatError::Parse(ParseError::from_hcl(&e)))?;
+    let body = hcl_edit::parser::parse_body(src)
+        .map_err(|e| FormatError::Parse(ParseError::from_hcl(&e)))?;
     let toks = printer::print(src, &body)?;
     let out = layout::render(toks);
     verify(src, &out)?;

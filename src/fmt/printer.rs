@@ -41,7 +41,10 @@ pub(crate) enum Tok {
     },
     /// Text with line breaks (heredocs, multi-line block comments, rare multi-line templates):
     /// its first line joins the current line, the other lines are copied verbatim.
-    Verbatim { text: String, space: bool },
+    Verbatim {
+        text: String,
+        space: bool,
+    },
     Newline,
 }
 

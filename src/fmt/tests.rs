@@ -17,16 +17,16 @@ fn fmt(src: &str) -> String {
 #[test]
 fn aligns_equals_in_runs() {
     let src = "a = 1\nlonger_name = 2\n\nb = 3\nccc = 4\n";
-    assert_eq!(fmt(src), "a           = 1\nlonger_name = 2\n\nb   = 3\nccc = 4\n");
+    assert_eq!(
+        fmt(src),
+        "a           = 1\nlonger_name = 2\n\nb   = 3\nccc = 4\n"
+    );
 }
 
 #[test]
 fn comment_line_and_block_end_a_run() {
     let src = "a = 1\n# note\nlong = 2\nblk {\n}\nx = 3\n";
-    assert_eq!(
-        fmt(src),
-        "a = 1\n# note\nlong = 2\nblk {\n}\nx = 3\n"
-    );
+    assert_eq!(fmt(src), "a = 1\n# note\nlong = 2\nblk {\n}\nx = 3\n");
 }
 
 #[test]
@@ -38,7 +38,10 @@ fn multi_line_value_ends_a_run() {
 #[test]
 fn nested_blocks_are_indented_two_spaces() {
     let src = "outer \"a\"   \"b\"{\ninner {\n        x=1\n}\n}\n";
-    assert_eq!(fmt(src), "outer \"a\" \"b\" {\n  inner {\n    x = 1\n  }\n}\n");
+    assert_eq!(
+        fmt(src),
+        "outer \"a\" \"b\" {\n  inner {\n    x = 1\n  }\n}\n"
+    );
 }
 
 #[test]
@@ -133,7 +136,10 @@ fn objects_and_tuples_normalized() {
         fmt("m = {for k,v in var.m: k=>v if v}\n"),
         "m = { for k, v in var.m : k => v if v }\n"
     );
-    assert_eq!(fmt("s = [for x in xs: upper(x)]\n"), "s = [for x in xs : upper(x)]\n");
+    assert_eq!(
+        fmt("s = [for x in xs: upper(x)]\n"),
+        "s = [for x in xs : upper(x)]\n"
+    );
 }
 
 #[test]
@@ -153,7 +159,10 @@ fn brackets_opened_on_one_line_indent_once() {
 
 #[test]
 fn one_line_blocks_stay_one_line() {
-    assert_eq!(fmt("removed {from=workspace.old}\n"), "removed { from = workspace.old }\n");
+    assert_eq!(
+        fmt("removed {from=workspace.old}\n"),
+        "removed { from = workspace.old }\n"
+    );
     assert_eq!(fmt("labels {}\n"), "labels {}\n");
 }
 
