@@ -57,10 +57,65 @@ fn with_path(e: io::Error, p: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", p.display()))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_keeps_permissions_and_symlinks() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.hcl");
+        std::fs::write(&target, "a=1\n").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link.hcl");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+
+        write_atomic(&link, "a = 1\n").unwrap();
+
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a = 1\n");
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn collect_is_sorted_and_skips_hidden_dirs() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["b", ".git", "a"] {
+            std::fs::create_dir(dir.path().join(d)).unwrap();
+            std::fs::write(dir.path().join(d).join("x.hcl"), "").unwrap();
+        }
+        std::fs::write(dir.path().join("top.cmek.hcl"), "").unwrap();
+        std::fs::write(dir.path().join("notes.md"), "").unwrap();
+        let flat = collect(&[dir.path().to_path_buf()], false).unwrap();
+        assert_eq!(flat, vec![dir.path().join("top.cmek.hcl")]);
+        let deep = collect(&[dir.path().to_path_buf()], true).unwrap();
+        assert_eq!(
+            deep,
+            vec![
+                dir.path().join("a/x.hcl"),
+                dir.path().join("b/x.hcl"),
+                dir.path().join("top.cmek.hcl"),
+            ]
+        );
+    }
+}
+
 /// Replaces the contents of `path` atomically: writes a temporary file in the same directory,
 /// gives it the original file's permissions, flushes it to disk, then renames it over `path`.
-/// A crash leaves either the old or the new file, never a truncated one.
+/// A crash leaves either the old or the new file, never a truncated one. A symbolic link is
+/// followed, so the link stays a link and its target gets the new contents.
 pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
+    let resolved = std::fs::canonicalize(path).ok();
+    let path = resolved.as_deref().unwrap_or(path);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

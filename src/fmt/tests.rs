@@ -191,3 +191,36 @@ fn parse_error_is_located() {
 fn crlf_becomes_lf() {
     assert_eq!(fmt("a = 1\r\nbb = 2\r\n"), "a  = 1\nbb = 2\n");
 }
+
+#[test]
+fn evaluation_is_unchanged() {
+    let src = r#"
+locals {
+  name    =   "${var.prefix}-cmek"   # template
+  period=var.days*24
+  ok = ! var.off && var.days > 90
+  pick = var.off ?"a":"b"
+  upper = [for s in var.list: "${s}!" if s != "b"]
+  by = {for i, s in var.list: s => i}
+  doc = <<EOT
+  keep ${var.prefix}
+EOT
+  nested = { a = [1, 2, { b = var.list[0] }], "k-2" = -3.5e1 }
+}
+"#;
+    let mut ctx = hcl::eval::Context::new();
+    ctx.declare_var(
+        "var",
+        hcl::value::Map::from_iter([
+            ("prefix".to_string(), hcl::Value::from("acme")),
+            ("days".to_string(), hcl::Value::from(180)),
+            ("off".to_string(), hcl::Value::from(false)),
+            ("list".to_string(), hcl::Value::from(vec!["a", "b", "c"])),
+        ]),
+    );
+    let out = fmt(src);
+    let before: hcl::Value = hcl::eval::from_str(src, &ctx).unwrap();
+    let after: hcl::Value = hcl::eval::from_str(&out, &ctx).unwrap();
+    assert_eq!(before, after);
+    assert_ne!(out, src, "the input was meant to be messy");
+}
