@@ -57,6 +57,31 @@ fn with_path(e: io::Error, p: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", p.display()))
 }
 
+/// Replaces the contents of `path` atomically: writes a temporary file in the same directory,
+/// gives it the original file's permissions, flushes it to disk, then renames it over `path`.
+/// A crash leaves either the old or the new file, never a truncated one. A symbolic link is
+/// followed, so the link stays a link and its target gets the new contents.
+pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
+    let resolved = std::fs::canonicalize(path).ok();
+    let path = resolved.as_deref().unwrap_or(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cmek-fmt-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| with_path(e, dir))?;
+    tmp.write_all(contents.as_bytes())?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| with_path(e.error, path))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,29 +132,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// Replaces the contents of `path` atomically: writes a temporary file in the same directory,
-/// gives it the original file's permissions, flushes it to disk, then renames it over `path`.
-/// A crash leaves either the old or the new file, never a truncated one. A symbolic link is
-/// followed, so the link stays a link and its target gets the new contents.
-pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
-    let resolved = std::fs::canonicalize(path).ok();
-    let path = resolved.as_deref().unwrap_or(path);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cmek-fmt-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| with_path(e, dir))?;
-    tmp.write_all(contents.as_bytes())?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        tmp.as_file().set_permissions(meta.permissions())?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| with_path(e.error, path))?;
-    Ok(())
 }
