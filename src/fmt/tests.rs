@@ -224,3 +224,19 @@ EOT
     assert_eq!(before, after);
     assert_ne!(out, src, "the input was meant to be messy");
 }
+
+#[test]
+fn comments_around_operators_and_traversals_survive() {
+    // hcl-edit leaves these decors unresolved; the printer reads them from the source.
+    let src = "x = (a # c1\n+ b /* c2 */ * c)\nz = (var.a # c3\n.b)\n";
+    assert_eq!(
+        fmt(src),
+        "x = (a # c1\n  + b /* c2 */ * c)\nz = (var.a # c3\n  .b)\n"
+    );
+}
+
+#[test]
+fn heredoc_inside_call_and_closing_brackets() {
+    let src = "x = jsonencode(<<EOT\n{\"a\": 1}\nEOT\n)\n";
+    assert_eq!(fmt(src), src);
+}
