@@ -1,0 +1,2 @@
+
+# Claude Enterprise uses one key for the whole organization: there is no workspace to attach.
