@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use cmek::anthropic::types::{
     Attachment, CreateExternalKey, ProviderConfig, UpdateExternalKey, ValidationStatus, Workspace,
 };
-use cmek::anthropic::{AdminApiError, AdminClient, ApiKey, AttachOutcome, ClientOptions, RetryPolicy};
+use cmek::anthropic::{
+    AdminApiError, AdminClient, ApiKey, AttachOutcome, ClientOptions, RetryPolicy,
+};
 use cmek::sandbox::admin_api::{AdminApiConfig, AdminApiEmulator, FnValidator, KeyValidator};
 use cmek::sandbox::http::RunningServer;
 use cmek::sandbox::log::RequestLog;
@@ -139,14 +141,21 @@ impl RawClient {
 #[tokio::test]
 async fn create_get_and_update_an_external_key() {
     let sb = start().await;
-    let key = sb.client.create_external_key(&aws_key("Prod")).await.unwrap();
+    let key = sb
+        .client
+        .create_external_key(&aws_key("Prod"))
+        .await
+        .unwrap();
     assert!(key.id.starts_with("ekey_"));
     assert_eq!(key.id.len(), "ekey_".len() + 24);
     assert_eq!(key.object_type, "external_key");
     assert_eq!(key.attachment, Attachment::Unattached);
     assert_eq!(key.geo.as_deref(), Some("us"));
-    time::OffsetDateTime::parse(&key.created_at, &time::format_description::well_known::Rfc3339)
-        .unwrap();
+    time::OffsetDateTime::parse(
+        &key.created_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
 
     let fetched = sb.client.get_external_key(&key.id).await.unwrap();
     assert_eq!(fetched, key);
@@ -183,7 +192,11 @@ async fn create_get_and_update_an_external_key() {
         .unwrap();
     assert_eq!(moved.provider_config, other);
 
-    let missing = sb.client.get_external_key("ekey_doesnotexist").await.unwrap_err();
+    let missing = sb
+        .client
+        .get_external_key("ekey_doesnotexist")
+        .await
+        .unwrap_err();
     assert!(matches!(missing, AdminApiError::NotFound { .. }));
     assert!(missing.to_string().contains("ekey_doesnotexist"));
 }
@@ -289,15 +302,27 @@ async fn validate_reports_the_validators_verdict_with_http_200() {
     assert!(failed.error.unwrap().contains("AccessDenied"));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 
-    let missing = sb.client.validate_external_key("ekey_nope").await.unwrap_err();
+    let missing = sb
+        .client
+        .validate_external_key("ekey_nope")
+        .await
+        .unwrap_err();
     assert!(matches!(missing, AdminApiError::NotFound { .. }));
 }
 
 #[tokio::test]
 async fn attach_is_write_once_and_idempotent() {
     let sb = start().await;
-    let first = sb.client.create_external_key(&aws_key("first")).await.unwrap();
-    let second = sb.client.create_external_key(&aws_key("second")).await.unwrap();
+    let first = sb
+        .client
+        .create_external_key(&aws_key("first"))
+        .await
+        .unwrap();
+    let second = sb
+        .client
+        .create_external_key(&aws_key("second"))
+        .await
+        .unwrap();
     let ws = seed_workspace(&sb, None).await;
     assert!(ws.id.starts_with("wrkspc_"));
     uuid::Uuid::parse_str(&ws.compartment_id).unwrap();
@@ -306,25 +331,46 @@ async fn attach_is_write_once_and_idempotent() {
     let fetched = sb.client.get_workspace(&ws.id).await.unwrap();
     assert_eq!(fetched, ws);
 
-    let outcome = sb.client.attach_external_key(&ws.id, &first.id).await.unwrap();
+    let outcome = sb
+        .client
+        .attach_external_key(&ws.id, &first.id)
+        .await
+        .unwrap();
     assert!(matches!(outcome, AttachOutcome::Attached(_)));
-    assert_eq!(outcome.workspace().external_key_id.as_deref(), Some(first.id.as_str()));
+    assert_eq!(
+        outcome.workspace().external_key_id.as_deref(),
+        Some(first.id.as_str())
+    );
     assert_eq!(outcome.workspace().compartment_id, ws.compartment_id);
     assert_eq!(
-        sb.client.get_external_key(&first.id).await.unwrap().attachment,
+        sb.client
+            .get_external_key(&first.id)
+            .await
+            .unwrap()
+            .attachment,
         Attachment::Attached
     );
 
     // Same key again: a no-op success, nothing sent.
     let before = operations(&sb.log_path);
-    let again = sb.client.attach_external_key(&ws.id, &first.id).await.unwrap();
+    let again = sb
+        .client
+        .attach_external_key(&ws.id, &first.id)
+        .await
+        .unwrap();
     assert!(matches!(again, AttachOutcome::AlreadyAttached(_)));
 
     // A different key: refused locally, nothing sent.
-    let err = sb.client.attach_external_key(&ws.id, &second.id).await.unwrap_err();
+    let err = sb
+        .client
+        .attach_external_key(&ws.id, &second.id)
+        .await
+        .unwrap_err();
     match &err {
         AdminApiError::WorkspaceKeyAlreadySet {
-            existing, requested, ..
+            existing,
+            requested,
+            ..
         } => {
             assert_eq!(existing, &first.id);
             assert_eq!(requested, &second.id);
@@ -350,7 +396,12 @@ async fn attach_is_write_once_and_idempotent() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["type"], "error");
     assert_eq!(body["error"]["type"], "invalid_request_error");
-    assert!(body["error"]["message"].as_str().unwrap().contains("can never be changed"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("can never be changed")
+    );
     let same = raw(&sb)
         .post(format!(
             "{}/v1/organizations/workspaces/{}",
@@ -363,14 +414,26 @@ async fn attach_is_write_once_and_idempotent() {
         .unwrap();
     assert_eq!(same.status(), 200);
     assert_eq!(
-        sb.client.get_workspace(&ws.id).await.unwrap().external_key_id.as_deref(),
+        sb.client
+            .get_workspace(&ws.id)
+            .await
+            .unwrap()
+            .external_key_id
+            .as_deref(),
         Some(first.id.as_str())
     );
 
     // Attaching needs an existing key, and an existing workspace.
     let ws2 = seed_workspace(&sb, None).await;
-    let err = sb.client.attach_external_key(&ws2.id, "ekey_missing").await.unwrap_err();
-    assert!(matches!(err, AdminApiError::Rejected { status: 400, .. }), "{err:?}");
+    let err = sb
+        .client
+        .attach_external_key(&ws2.id, "ekey_missing")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AdminApiError::Rejected { status: 400, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("ekey_missing"));
     let err = sb
         .client
@@ -393,8 +456,15 @@ async fn geo_and_provider_config_are_immutable_once_attached() {
         }),
         ..Default::default()
     };
-    let err = sb.client.update_external_key(&key.id, &change).await.unwrap_err();
-    assert!(matches!(err, AdminApiError::ImmutableWhileAttached { .. }), "{err:?}");
+    let err = sb
+        .client
+        .update_external_key(&key.id, &change)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AdminApiError::ImmutableWhileAttached { .. }),
+        "{err:?}"
+    );
 
     // The server refuses as well.
     let response = raw(&sb)
@@ -440,21 +510,44 @@ async fn geo_and_provider_config_are_immutable_once_attached() {
 #[tokio::test]
 async fn delete_is_refused_while_attached_even_to_archived_workspaces() {
     let sb = start().await;
-    let live = sb.client.create_external_key(&aws_key("live")).await.unwrap();
-    let archived = sb.client.create_external_key(&aws_key("archived")).await.unwrap();
-    let spare = sb.client.create_external_key(&aws_key("spare")).await.unwrap();
+    let live = sb
+        .client
+        .create_external_key(&aws_key("live"))
+        .await
+        .unwrap();
+    let archived = sb
+        .client
+        .create_external_key(&aws_key("archived"))
+        .await
+        .unwrap();
+    let spare = sb
+        .client
+        .create_external_key(&aws_key("spare"))
+        .await
+        .unwrap();
     seed_workspace(&sb, Some(&live.id)).await;
     let ws = seed_workspace(&sb, Some(&archived.id)).await;
     let ws = archive_workspace(&sb, &ws.id).await;
     assert!(ws.archived_at.is_some());
     assert_eq!(
-        sb.client.get_external_key(&archived.id).await.unwrap().attachment,
+        sb.client
+            .get_external_key(&archived.id)
+            .await
+            .unwrap()
+            .attachment,
         Attachment::Attached
     );
 
     for id in [&live.id, &archived.id] {
-        let err = sb.client.delete_unattached_external_key(id).await.unwrap_err();
-        assert!(matches!(err, AdminApiError::DeleteWhileAttached { .. }), "{err:?}");
+        let err = sb
+            .client
+            .delete_unattached_external_key(id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AdminApiError::DeleteWhileAttached { .. }),
+            "{err:?}"
+        );
         // The server refuses as well.
         let response = raw(&sb)
             .delete(format!(
@@ -468,7 +561,11 @@ async fn delete_is_refused_while_attached_even_to_archived_workspaces() {
         sb.client.get_external_key(id).await.unwrap();
     }
 
-    let deleted = sb.client.delete_unattached_external_key(&spare.id).await.unwrap();
+    let deleted = sb
+        .client
+        .delete_unattached_external_key(&spare.id)
+        .await
+        .unwrap();
     assert_eq!(deleted.id, spare.id);
     assert_eq!(deleted.object_type, "external_key_deleted");
     assert!(matches!(
@@ -479,12 +576,19 @@ async fn delete_is_refused_while_attached_even_to_archived_workspaces() {
         .into_iter()
         .filter(|o| o == "DeleteExternalKey")
         .count();
-    assert_eq!(deletes, 3, "two raw refused attempts and the one allowed delete");
+    assert_eq!(
+        deletes, 3,
+        "two raw refused attempts and the one allowed delete"
+    );
 
     // Archived workspaces cannot be attached anew.
     let ws2 = seed_workspace(&sb, None).await;
     archive_workspace(&sb, &ws2.id).await;
-    let err = sb.client.attach_external_key(&ws2.id, &live.id).await.unwrap_err();
+    let err = sb
+        .client
+        .attach_external_key(&ws2.id, &live.id)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("archived"), "{err}");
 }
 
@@ -501,16 +605,18 @@ async fn invalid_provider_configs_are_rejected() {
         ),
         (
             ProviderConfig::Aws {
-                kms_arn: "arn:aws:kms:us-east-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"
-                    .into(),
+                kms_arn:
+                    "arn:aws:kms:us-east-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+                        .into(),
                 region: None,
             },
             "multi-region",
         ),
         (
             ProviderConfig::Aws {
-                kms_arn: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-                    .into(),
+                kms_arn:
+                    "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                        .into(),
                 region: None,
             },
             "US region",
@@ -582,17 +688,32 @@ async fn authentication_is_required() {
 
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let url = format!("{}/v1/organizations/external_keys", sb.server.base_url());
-    let response = http.get(&url).header("anthropic-version", "2023-06-01").send().await.unwrap();
+    let response = http
+        .get(&url)
+        .header("anthropic-version", "2023-06-01")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["type"], "error");
     assert_eq!(body["error"]["type"], "authentication_error");
 
-    let response = http.get(&url).header("x-api-key", SANDBOX_KEY).send().await.unwrap();
+    let response = http
+        .get(&url)
+        .header("x-api-key", SANDBOX_KEY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["type"], "invalid_request_error");
-    assert!(body["error"]["message"].as_str().unwrap().contains("anthropic-version"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("anthropic-version")
+    );
 
     let entries = RequestLog::read_entries(&sb.log_path).unwrap();
     let callers: Vec<&str> = entries.iter().map(|e| e.caller.as_str()).collect();
@@ -611,16 +732,26 @@ async fn state_persists_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let dir_path = dir.path().to_path_buf();
     let sb = start_in(dir, accept_all()).await;
-    let key = sb.client.create_external_key(&aws_key("persist")).await.unwrap();
+    let key = sb
+        .client
+        .create_external_key(&aws_key("persist"))
+        .await
+        .unwrap();
     let ws = seed_workspace(&sb, None).await;
-    sb.client.attach_external_key(&ws.id, &key.id).await.unwrap();
+    sb.client
+        .attach_external_key(&ws.id, &key.id)
+        .await
+        .unwrap();
     let Sandbox {
         server, _dir: dir, ..
     } = sb;
     server.shutdown().await.unwrap();
 
     let on_disk = std::fs::read_to_string(dir_path.join("anthropic.json")).unwrap();
-    assert!(!on_disk.contains(SANDBOX_KEY), "the sandbox key must not be persisted");
+    assert!(
+        !on_disk.contains(SANDBOX_KEY),
+        "the sandbox key must not be persisted"
+    );
 
     // A new emulator on the same file sees the same world.
     let sb = start_in(dir, accept_all()).await;
@@ -644,25 +775,38 @@ async fn an_organization_mismatch_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = AdminApiConfig::new(SANDBOX_KEY);
     config.state_path = Some(dir.path().join("anthropic.json"));
-    let first = AdminApiEmulator::open(config.clone(), accept_all()).await.unwrap();
+    let first = AdminApiEmulator::open(config.clone(), accept_all())
+        .await
+        .unwrap();
     let generated = first.organization_uuid().to_string();
     uuid::Uuid::parse_str(&generated).unwrap();
     // Reopening without an org keeps the generated one.
-    let again = AdminApiEmulator::open(config.clone(), accept_all()).await.unwrap();
+    let again = AdminApiEmulator::open(config.clone(), accept_all())
+        .await
+        .unwrap();
     assert_eq!(again.organization_uuid(), generated);
     config.organization_uuid = Some(ORG.into());
-    let err = AdminApiEmulator::open(config, accept_all()).await.unwrap_err();
+    let err = AdminApiEmulator::open(config, accept_all())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains(&generated), "{err}");
 }
 
 #[tokio::test]
 async fn request_log_records_every_request_without_secrets() {
     let sb = start().await;
-    let key = sb.client.create_external_key(&aws_key("log")).await.unwrap();
+    let key = sb
+        .client
+        .create_external_key(&aws_key("log"))
+        .await
+        .unwrap();
     sb.client.get_external_key(&key.id).await.unwrap();
     sb.client.validate_external_key(&key.id).await.unwrap();
     let ws = seed_workspace(&sb, None).await;
-    sb.client.attach_external_key(&ws.id, &key.id).await.unwrap();
+    sb.client
+        .attach_external_key(&ws.id, &key.id)
+        .await
+        .unwrap();
 
     let entries = RequestLog::read_entries(&sb.log_path).unwrap();
     let ops: Vec<&str> = entries.iter().map(|e| e.operation.as_str()).collect();

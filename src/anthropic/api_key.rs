@@ -2,8 +2,9 @@
 //!
 //! Invariants: the secret is read from an environment variable (its *name* is what specs and
 //! messages carry, never its value); `Debug` and `Display` print `ApiKey(<redacted>)`; the only
-//! way to read the secret is [`ApiKey::expose_secret`], used in exactly one place (the client's
-//! header construction), so a grep shows every use.
+//! way to read the secret is the crate-private [`ApiKey::expose_secret`], used only by the client
+//! (to build the header, and to scrub the key from any text a server echoes back), so a grep shows
+//! every use.
 
 use std::fmt;
 
@@ -31,9 +32,7 @@ pub enum ApiKeyError {
         "the environment variable {var} is not set: export the Anthropic admin API key in {var} (an `sk-ant-admin...` key of an organization admin)"
     )]
     Unset { var: String },
-    #[error(
-        "the environment variable {var} is empty: export the Anthropic admin API key in {var}"
-    )]
+    #[error("the environment variable {var} is empty: export the Anthropic admin API key in {var}")]
     Empty { var: String },
     #[error("the environment variable {var} does not hold valid UTF-8")]
     NotUnicode { var: String },
@@ -99,7 +98,7 @@ impl ApiKey {
         }
     }
 
-    /// The secret itself. Only the HTTP client's header construction calls this.
+    /// The secret itself. Only the HTTP client calls this (header, redaction).
     pub(crate) fn expose_secret(&self) -> &str {
         &self.secret
     }

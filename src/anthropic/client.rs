@@ -26,9 +26,8 @@ use super::error::{
 };
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::types::{
-    ANTHROPIC_VERSION, ApiErrorBody, AttachExternalKey, Attachment, CreateExternalKey,
-    ExternalKey, ExternalKeyDeleted, ExternalKeyPage, UpdateExternalKey, ValidationResult,
-    Workspace,
+    ANTHROPIC_VERSION, ApiErrorBody, AttachExternalKey, Attachment, CreateExternalKey, ExternalKey,
+    ExternalKeyDeleted, ExternalKeyPage, UpdateExternalKey, ValidationResult, Workspace,
 };
 
 /// The production Admin API.
@@ -306,7 +305,11 @@ impl AdminClient {
             let current = self.get_external_key(id).await?;
             if current.attachment == Attachment::Attached {
                 let mut fields = Vec::new();
-                if update.geo.as_ref().is_some_and(|g| Some(g) != current.geo.as_ref()) {
+                if update
+                    .geo
+                    .as_ref()
+                    .is_some_and(|g| Some(g) != current.geo.as_ref())
+                {
                     fields.push("geo");
                 }
                 if update
@@ -429,15 +432,19 @@ impl AdminClient {
                 path: format!("/v1/organizations/workspaces/{workspace_id}"),
                 query: Vec::new(),
                 body: Some(body),
-                operation: format!("attach external key {external_key_id} to workspace {workspace_id}"),
+                operation: format!(
+                    "attach external key {external_key_id} to workspace {workspace_id}"
+                ),
                 resource: format!("workspace {workspace_id}"),
                 timeout: self.options.timeout,
                 idempotency: Idempotency::Idempotent,
-                })
+            })
             .await?;
         if workspace.external_key_id.as_deref() != Some(external_key_id) {
             return Err(AdminApiError::InvalidResponse {
-                operation: format!("attach external key {external_key_id} to workspace {workspace_id}"),
+                operation: format!(
+                    "attach external key {external_key_id} to workspace {workspace_id}"
+                ),
                 message: format!(
                     "the workspace reports external_key_id {:?} after the attach",
                     workspace.external_key_id
@@ -509,17 +516,18 @@ impl AdminClient {
             };
 
             let retryable = failure.is_retryable(call.idempotency);
-            if retryable && attempt < max_attempts {
-                if let Some(delay) = retry.delay(attempt, retry_after) {
-                    tracing::debug!(
-                        path = %call.path,
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying admin api request"
-                    );
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
+            if retryable
+                && attempt < max_attempts
+                && let Some(delay) = retry.delay(attempt, retry_after)
+            {
+                tracing::debug!(
+                    path = %call.path,
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying admin api request"
+                );
+                tokio::time::sleep(delay).await;
+                continue;
             }
             return Err(self.map_failure(&call, failure, attempt, retry_after));
         }
@@ -550,7 +558,13 @@ impl AdminClient {
             })?;
         serde_json::from_slice(&bytes).map_err(|e| AdminApiError::InvalidResponse {
             operation: call.operation.clone(),
-            message: format!("{e} (body: {})", excerpt(&String::from_utf8_lossy(&bytes))),
+            message: format!(
+                "{e} (body: {})",
+                excerpt(&redact(
+                    &String::from_utf8_lossy(&bytes),
+                    self.api_key.expose_secret()
+                ))
+            ),
         })
     }
 
@@ -575,6 +589,8 @@ impl AdminClient {
                 message: transport_message(&error),
             },
             Failure::Status { status, body } => {
+                // A misbehaving server or proxy could echo the key back; never carry it on.
+                let body = redact(&body, self.api_key.expose_secret());
                 let parsed: Option<ApiErrorBody> = serde_json::from_str(&body).ok();
                 let (error_type, message) = match parsed {
                     Some(b) => (b.error.error_type, b.error.message),
@@ -720,6 +736,14 @@ fn transport_message(error: &reqwest::Error) -> String {
     message
 }
 
+fn redact(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(secret, "<redacted>")
+    }
+}
+
 fn excerpt(body: &str) -> String {
     let trimmed = body.trim();
     if trimmed.chars().count() <= MAX_BODY_EXCERPT {
@@ -827,7 +851,10 @@ mod tests {
             3,
             None,
         );
-        assert!(matches!(e, AdminApiError::CmekKeyUnreachable { attempts: 3, .. }));
+        assert!(matches!(
+            e,
+            AdminApiError::CmekKeyUnreachable { attempts: 3, .. }
+        ));
         assert!(e.is_retryable());
     }
 

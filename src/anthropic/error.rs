@@ -76,7 +76,9 @@ pub enum AdminApiError {
     },
 
     /// 5xx after the retries were spent.
-    #[error("{operation} failed with a server error after {attempts} attempt(s) ({status} {message})")]
+    #[error(
+        "{operation} failed with a server error after {attempts} attempt(s) ({status} {message})"
+    )]
     Server {
         operation: String,
         status: u16,

@@ -107,8 +107,8 @@ impl AdminApiEmulator {
             return Err(EmulatorSetupError::EmptyApiKey);
         }
         if let Some(org) = &config.organization_uuid {
-            let valid = uuid::Uuid::try_parse(org)
-                .is_ok_and(|u| u.hyphenated().to_string() == *org);
+            let valid =
+                uuid::Uuid::try_parse(org).is_ok_and(|u| u.hyphenated().to_string() == *org);
             if !valid {
                 return Err(EmulatorSetupError::InvalidOrganization(org.clone()));
             }

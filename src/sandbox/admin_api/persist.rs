@@ -80,8 +80,8 @@ pub async fn save(path: &Path, state: &AdminState) -> Result<(), StateFileError>
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(dir).await.map_err(write_error)?;
     }
-    let mut bytes = serde_json::to_vec_pretty(state)
-        .map_err(|e| write_error(std::io::Error::other(e)))?;
+    let mut bytes =
+        serde_json::to_vec_pretty(state).map_err(|e| write_error(std::io::Error::other(e)))?;
     bytes.push(b'\n');
     let file_name = path
         .file_name()

@@ -185,7 +185,9 @@ fn check_azure(
     }
     if key_name.is_empty()
         || key_name.len() > 127
-        || !key_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        || !key_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     {
         return Err(format!(
             "provider_config.key_name: `{key_name}` is not a Key Vault key name (1-127 letters, digits and dashes)"
@@ -226,8 +228,9 @@ mod tests {
         aws("arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab").unwrap();
         let alias = aws("arn:aws:kms:us-east-2:111122223333:alias/cmek").unwrap_err();
         assert!(alias.contains("alias ARN"), "{alias}");
-        let mrk = aws("arn:aws:kms:us-east-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab")
-            .unwrap_err();
+        let mrk =
+            aws("arn:aws:kms:us-east-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab")
+                .unwrap_err();
         assert!(mrk.contains("multi-region"), "{mrk}");
         let eu = aws("arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
             .unwrap_err();
@@ -236,7 +239,9 @@ mod tests {
             aws("arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
                 .is_err()
         );
-        assert!(aws("arn:aws:kms:us-east-2:1111:key/1234abcd-12ab-34cd-56ef-1234567890ab").is_err());
+        assert!(
+            aws("arn:aws:kms:us-east-2:1111:key/1234abcd-12ab-34cd-56ef-1234567890ab").is_err()
+        );
         assert!(aws("not an arn").is_err());
         let mismatch = check_provider_config(&ProviderConfig::Aws {
             kms_arn: "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -262,8 +267,9 @@ mod tests {
         assert!(ok("europe-west1").is_err());
         assert!(
             check_provider_config(&ProviderConfig::Gcp {
-                key_name: "projects/p/locations/us-east5/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1"
-                    .into()
+                key_name:
+                    "projects/p/locations/us-east5/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1"
+                        .into()
             })
             .is_err()
         );

@@ -223,9 +223,7 @@ async fn create_external_key(
     body: Result<Json<CreateExternalKey>, JsonRejection>,
 ) -> ApiResult<impl Serialize> {
     let request = json_body(body)?;
-    let key = shared
-        .mutate(|s| s.create_external_key(request))
-        .await?;
+    let key = shared.mutate(|s| s.create_external_key(request)).await?;
     Ok(Json(key))
 }
 
@@ -254,7 +252,9 @@ async fn update_external_key(
 ) -> ApiResult<impl Serialize> {
     let update = json_body(body)?;
     Ok(Json(
-        shared.mutate(|s| s.update_external_key(&id, update)).await?,
+        shared
+            .mutate(|s| s.update_external_key(&id, update))
+            .await?,
     ))
 }
 
@@ -309,7 +309,9 @@ async fn update_workspace(
     body: Result<Json<WorkspaceUpdate>, JsonRejection>,
 ) -> ApiResult<impl Serialize> {
     let update = json_body(body)?;
-    Ok(Json(shared.mutate(|s| s.update_workspace(&id, update)).await?))
+    Ok(Json(
+        shared.mutate(|s| s.update_workspace(&id, update)).await?,
+    ))
 }
 
 async fn seed_workspace(
@@ -339,7 +341,10 @@ mod tests {
             "DeleteExternalKey"
         );
         assert_eq!(
-            operation_name(&Method::POST, "/v1/organizations/external_keys/ekey_x/validate"),
+            operation_name(
+                &Method::POST,
+                "/v1/organizations/external_keys/ekey_x/validate"
+            ),
             "ValidateExternalKey"
         );
         assert_eq!(

@@ -226,7 +226,7 @@ impl AdminState {
             .iter()
             .filter(|k| k.seq < before_seq)
             .collect();
-        newest_first.sort_by(|a, b| b.seq.cmp(&a.seq));
+        newest_first.sort_by_key(|k| std::cmp::Reverse(k.seq));
         let has_more = newest_first.len() > limit;
         newest_first.truncate(limit);
         let next_page = match (has_more, newest_first.last()) {
@@ -498,8 +498,19 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(42)), Some(42));
         assert_eq!(decode_cursor("pg_xyz"), None);
         let s = AdminState::new("org".into());
-        assert_eq!(s.list_external_keys(None, Some("bogus")).unwrap_err().status, 400);
-        assert_eq!(s.list_external_keys(Some("0"), None).unwrap_err().status, 400);
-        assert_eq!(s.list_external_keys(Some("101"), None).unwrap_err().status, 400);
+        assert_eq!(
+            s.list_external_keys(None, Some("bogus"))
+                .unwrap_err()
+                .status,
+            400
+        );
+        assert_eq!(
+            s.list_external_keys(Some("0"), None).unwrap_err().status,
+            400
+        );
+        assert_eq!(
+            s.list_external_keys(Some("101"), None).unwrap_err().status,
+            400
+        );
     }
 }
