@@ -837,3 +837,60 @@ async fn request_log_records_every_request_without_secrets() {
     assert!(!raw_log.contains(SANDBOX_KEY));
     assert_eq!(raw_log.lines().count(), entries.len());
 }
+
+#[tokio::test]
+async fn a_slow_key_fails_validation_after_the_servers_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = AdminApiConfig::in_dir(dir.path(), SANDBOX_KEY).unwrap();
+    config.validation_timeout = std::time::Duration::from_millis(100);
+    let validator: Arc<dyn KeyValidator> = Arc::new(FnValidator::new(|_c, _o| async {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        Ok(())
+    }));
+    let emulator = AdminApiEmulator::open(config, validator).await.unwrap();
+    let server = emulator.start().await.unwrap();
+    let client = client_for(&server, SANDBOX_KEY);
+    let key = client.create_external_key(&aws_key("slow")).await.unwrap();
+    let result = client.validate_external_key(&key.id).await.unwrap();
+    assert_eq!(result.status, ValidationStatus::Failure);
+    assert!(result.error.unwrap().contains("did not answer"));
+    assert!(dir.path().join("anthropic.json").exists());
+    assert_eq!(
+        operations(&dir.path().join("requests.jsonl")),
+        ["CreateExternalKey", "ValidateExternalKey"]
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_get_the_apis_error_shape() {
+    let sb = start().await;
+    let http = raw(&sb);
+    let response = http
+        .post(format!(
+            "{}/v1/organizations/external_keys",
+            sb.server.base_url()
+        ))
+        .header("content-type", "application/json")
+        .body("{\"provider_config\": {\"type\": \"oracle\"}}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "error");
+    assert_eq!(body["error"]["type"], "invalid_request_error");
+
+    let response = http
+        .post(format!(
+            "{}/v1/organizations/nothing_here",
+            sb.server.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["type"], "not_found_error");
+    let ops = operations(&sb.log_path);
+    assert_eq!(ops, ["CreateExternalKey", "Unknown"]);
+}

@@ -40,6 +40,10 @@ pub enum ApiKeyError {
         "the value of {var} contains whitespace or control characters; it cannot be an API key"
     )]
     Malformed { var: String },
+    #[error("the admin API key is empty")]
+    EmptyValue,
+    #[error("the admin API key contains whitespace or control characters")]
+    MalformedValue,
 }
 
 impl ApiKey {
@@ -69,12 +73,11 @@ impl ApiKey {
     /// A key given directly (sandbox, tests). Prefer [`ApiKey::from_env`] for real keys.
     pub fn new(secret: impl Into<String>) -> Result<Self, ApiKeyError> {
         let secret = secret.into();
-        let var = "<explicit key>".to_string();
         if secret.is_empty() {
-            return Err(ApiKeyError::Empty { var });
+            return Err(ApiKeyError::EmptyValue);
         }
         if !is_header_safe(&secret) {
-            return Err(ApiKeyError::Malformed { var });
+            return Err(ApiKeyError::MalformedValue);
         }
         Ok(Self {
             secret,

@@ -98,10 +98,11 @@ mod tests {
             .unwrap();
         assert!(server.addr().ip().is_loopback());
         let url = format!("{}/ping", server.base_url());
-        let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let body = http.get(&url).send().await.unwrap().text().await.unwrap();
         assert_eq!(body, "pong");
         server.shutdown().await.unwrap();
-        assert!(reqwest::get(&url).await.is_err());
+        assert!(http.get(&url).send().await.is_err());
     }
 
     #[tokio::test]

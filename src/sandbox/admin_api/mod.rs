@@ -58,6 +58,26 @@ impl AdminApiConfig {
     }
 }
 
+impl AdminApiConfig {
+    /// An emulator persisting to `<dir>/anthropic.json` and logging to `<dir>/requests.jsonl`
+    /// (with `dir` = [`crate::sandbox::DEFAULT_SANDBOX_DIR`] for `cmek --sandbox`).
+    pub fn in_dir(
+        dir: &std::path::Path,
+        api_key: impl Into<String>,
+    ) -> Result<Self, crate::sandbox::log::RequestLogError> {
+        let log = RequestLog::open(dir.join(REQUEST_LOG_FILE))?;
+        Ok(Self {
+            state_path: Some(dir.join(STATE_FILE)),
+            request_log: Some(Arc::new(log)),
+            ..Self::new(api_key)
+        })
+    }
+}
+
+/// File names inside a sandbox directory.
+pub const STATE_FILE: &str = "anthropic.json";
+pub const REQUEST_LOG_FILE: &str = "requests.jsonl";
+
 impl std::fmt::Debug for AdminApiConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdminApiConfig")
