@@ -173,7 +173,11 @@ async fn create_get_and_update_an_external_key() {
         .unwrap();
     assert_eq!(updated.display_name.as_deref(), Some("Production CMEK"));
     assert_eq!(updated.provider_config, key.provider_config);
-    assert!(updated.updated_at >= key.updated_at);
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    assert!(parse(&updated.updated_at) >= parse(&key.updated_at));
+    assert_eq!(updated.created_at, key.created_at);
 
     // While unattached, provider_config may change.
     let other = ProviderConfig::Gcp {
@@ -893,4 +897,35 @@ async fn malformed_requests_get_the_apis_error_shape() {
     assert_eq!(body["error"]["type"], "not_found_error");
     let ops = operations(&sb.log_path);
     assert_eq!(ops, ["CreateExternalKey", "Unknown"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_are_all_persisted_and_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_path = dir.path().to_path_buf();
+    let sb = start_in(dir, accept_all()).await;
+    let tasks: Vec<_> = (0..25)
+        .map(|i| {
+            let client = sb.client.clone();
+            tokio::spawn(async move {
+                client
+                    .create_external_key(&aws_key(&format!("k{i}")))
+                    .await
+                    .unwrap()
+                    .id
+            })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        ids.insert(t.await.unwrap());
+    }
+    assert_eq!(ids.len(), 25);
+    let on_disk: cmek::sandbox::admin_api::AdminState =
+        serde_json::from_str(&std::fs::read_to_string(dir_path.join("anthropic.json")).unwrap())
+            .unwrap();
+    let persisted: std::collections::BTreeSet<String> =
+        on_disk.external_keys.into_iter().map(|k| k.id).collect();
+    assert_eq!(persisted, ids);
+    assert_eq!(operations(&sb.log_path).len(), 25);
 }
