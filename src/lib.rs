@@ -9,4 +9,5 @@ pub mod cli;
 pub mod exit;
 pub mod fmt;
 pub mod init;
+pub mod sandbox;
 pub mod spec;

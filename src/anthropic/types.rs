@@ -146,3 +146,12 @@ pub struct ApiErrorDetail {
     pub error_type: String,
     pub message: String,
 }
+
+/// Body of a successful `DELETE /v1/organizations/external_keys/{id}`:
+/// `{"id": "ekey_...", "type": "external_key_deleted"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalKeyDeleted {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub object_type: String,
+}
