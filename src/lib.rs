@@ -7,4 +7,7 @@ pub mod address;
 pub mod anthropic;
 pub mod cli;
 pub mod exit;
+pub mod observed;
+pub mod providers;
+pub mod state;
 pub mod spec;
