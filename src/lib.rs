@@ -9,5 +9,5 @@ pub mod cli;
 pub mod exit;
 pub mod observed;
 pub mod providers;
-pub mod state;
 pub mod spec;
+pub mod state;

@@ -188,8 +188,9 @@ pub(crate) mod tests {
         let a = sample();
         let mut b = sample();
         b.aliases.reverse();
-        b.policy = KeyPolicyText::parse("{\n  \"Statement\": [],\n  \"Version\": \"2012-10-17\"\n}")
-            .unwrap();
+        b.policy =
+            KeyPolicyText::parse("{\n  \"Statement\": [],\n  \"Version\": \"2012-10-17\"\n}")
+                .unwrap();
         assert_eq!(a.fingerprint(), b.fingerprint());
         let mut c = sample();
         c.policy = KeyPolicyText::parse(r#"{"Version":"2012-10-17","Statement":[{}]}"#).unwrap();

@@ -8,10 +8,10 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::ObservedKey;
 use super::aws::{AwsKey, AwsKeyState};
 use super::azure::AzureKey;
 use super::gcp::{GcpKey, GcpVersionState};
-use super::ObservedKey;
 
 /// The restorative action that undoes a danger, as the plan will offer it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,7 +104,13 @@ impl Danger {
 
 impl fmt::Display for Danger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let which = |primary: &bool| if *primary { "primary version" } else { "version" };
+        let which = |primary: &bool| {
+            if *primary {
+                "primary version"
+            } else {
+                "version"
+            }
+        };
         match self {
             Danger::KeyPendingDeletion { deletion_date } => match deletion_date {
                 Some(d) => write!(f, "key is scheduled for deletion on {d}"),
@@ -115,7 +121,11 @@ impl fmt::Display for Danger {
                 primary,
                 destroy_time,
             } => {
-                write!(f, "{} {version} is scheduled for destruction", which(primary))?;
+                write!(
+                    f,
+                    "{} {version} is scheduled for destruction",
+                    which(primary)
+                )?;
                 if let Some(t) = destroy_time {
                     write!(f, " at {t}")?;
                 }
@@ -267,8 +277,14 @@ mod tests {
         ];
         let d = dangers(&ObservedKey::Gcp(k));
         assert_eq!(d.len(), 2);
-        assert!(matches!(d[0], Danger::VersionDestroyScheduled { primary: false, .. }));
-        assert!(matches!(d[1], Danger::VersionDisabled { primary: true, .. }));
+        assert!(matches!(
+            d[0],
+            Danger::VersionDestroyScheduled { primary: false, .. }
+        ));
+        assert!(matches!(
+            d[1],
+            Danger::VersionDisabled { primary: true, .. }
+        ));
         assert_eq!(d[1].remedy(), Remedy::EnableKeyVersion);
         assert_eq!(d[0].remedy(), Remedy::RestoreKeyVersion);
     }
@@ -277,7 +293,10 @@ mod tests {
     fn gcp_without_primary() {
         let mut k = gcp::tests::sample();
         k.primary = None;
-        assert_eq!(dangers(&ObservedKey::Gcp(k)), vec![Danger::NoPrimaryVersion]);
+        assert_eq!(
+            dangers(&ObservedKey::Gcp(k)),
+            vec![Danger::NoPrimaryVersion]
+        );
     }
 
     #[test]

@@ -108,7 +108,16 @@ impl GcpKey {
     /// The parts of the resource name: (project, location, key ring, key).
     pub fn name_parts(&self) -> Option<(&str, &str, &str, &str)> {
         match self.name.split('/').collect::<Vec<_>>()[..] {
-            ["projects", p, "locations", l, "keyRings", r, "cryptoKeys", k] => Some((p, l, r, k)),
+            [
+                "projects",
+                p,
+                "locations",
+                l,
+                "keyRings",
+                r,
+                "cryptoKeys",
+                k,
+            ] => Some((p, l, r, k)),
             _ => None,
         }
     }
@@ -190,7 +199,10 @@ pub(crate) mod tests {
         roles.sort();
         assert_eq!(
             roles,
-            ["roles/cloudkms.cryptoKeyEncrypterDecrypter", "roles/cloudkms.viewer"]
+            [
+                "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                "roles/cloudkms.viewer"
+            ]
         );
         assert_eq!(
             k.name_parts(),

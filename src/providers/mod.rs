@@ -112,13 +112,19 @@ pub trait KeyProvider: Send + Sync {
     /// Restorative. GCP: restore a version scheduled for destruction (it comes back disabled).
     async fn restore_key_version(&self, key: &KeyRef, version: &str) -> Result<(), ProviderError> {
         let _ = (key, version);
-        Err(ProviderError::unsupported("restore key version", self.cloud()))
+        Err(ProviderError::unsupported(
+            "restore key version",
+            self.cloud(),
+        ))
     }
 
     /// Restorative. GCP: set a version's state to `ENABLED`.
     async fn enable_key_version(&self, key: &KeyRef, version: &str) -> Result<(), ProviderError> {
         let _ = (key, version);
-        Err(ProviderError::unsupported("enable key version", self.cloud()))
+        Err(ProviderError::unsupported(
+            "enable key version",
+            self.cloud(),
+        ))
     }
 
     /// Verification: encrypts (AWS, GCP) or wraps (Azure RSA-OAEP-256) `plaintext` under the key.

@@ -91,7 +91,10 @@ impl TryFrom<String> for ClientToken {
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
         let hex = s.strip_prefix("cmek-").unwrap_or("");
-        if hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        if hex.len() == 32
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
             Ok(ClientToken(s))
         } else {
