@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod fmt;
+pub mod force_unlock;
 pub mod init;
+pub mod state;
 pub mod validate;
 
 #[derive(Debug, Parser)]
@@ -34,6 +36,10 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Write a commented starter config and a .gitignore for state files.
     Init(init::Args),
+    /// Inspect the state (list, show, pull) and move it between backends (push).
+    State(state::Args),
+    /// Release a state lock left behind by a run that died, given its lock id.
+    ForceUnlock(force_unlock::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -42,5 +48,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
+        Command::State(args) => state::run(args),
+        Command::ForceUnlock(args) => force_unlock::run(args),
     }
 }

@@ -16,12 +16,12 @@ pub enum StateError {
         source: std::io::Error,
     },
 
-    #[error("cannot read state file {}: the file is empty (an interrupted copy?). {RECOVER}", path.display())]
+    #[error("cannot read state file {}: the file is empty (an interrupted copy?). {}", path.display(), recover(path))]
     Empty { path: PathBuf },
 
     #[error(
-        "cannot read state file {}: the file is truncated: the JSON ends early at line {line}, column {column}. {RECOVER}",
-        path.display()
+        "cannot read state file {}: the file is truncated: the JSON ends early at line {line}, column {column}. {}",
+        path.display(), recover(path)
     )]
     Truncated {
         path: PathBuf,
@@ -30,8 +30,8 @@ pub enum StateError {
     },
 
     #[error(
-        "cannot read state file {}: not valid JSON at line {line}, column {column}: {message}. {RECOVER}",
-        path.display()
+        "cannot read state file {}: not valid JSON at line {line}, column {column}: {message}. {}",
+        path.display(), recover(path)
     )]
     Syntax {
         path: PathBuf,
@@ -65,8 +65,8 @@ pub enum StateError {
     NotCmekState { path: PathBuf, why: String },
 
     #[error(
-        "cannot read state file {}: it has format_version {found}, written by a newer cmek ({written_by}); this cmek ({ours}) reads format_version {supported}. Upgrade cmek to use this state",
-        path.display(), ours = env!("CARGO_PKG_VERSION")
+        "cannot read state file {}: it has format_version {found}, written by a newer cmek ({written_by}); this cmek reads format_version {supported}. Upgrade cmek to use this state",
+        path.display()
     )]
     FutureFormat {
         path: PathBuf,
@@ -183,8 +183,13 @@ pub enum StateError {
     SecretInState { pointer: String },
 }
 
-const RECOVER: &str =
-    "Nothing was changed; if it was damaged, the previous state is in the `.backup` file beside it";
+/// Where to look for the previous state after damage (the local backend's backup).
+fn recover(path: &std::path::Path) -> String {
+    format!(
+        "Nothing was changed; if the file was damaged, the previous state may be in {}.backup",
+        path.display()
+    )
+}
 
 fn locked_message(
     lock_path: &std::path::Path,
