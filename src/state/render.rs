@@ -9,7 +9,7 @@ use crate::address::Address;
 
 use super::model::{KeyEntry, State, Tombstone};
 
-/// One address per line, sorted.
+/// One address per line, in address order (`Address`'s `Ord`, the order of every renderer).
 pub fn list(state: &State) -> String {
     state
         .addresses()
@@ -58,6 +58,9 @@ pub fn show(state: &State, address: &Address) -> Option<String> {
         attributes(&mut out, &w.attributes);
     }
     if let Some(p) = state.pending_creates().get(address) {
+        if out.is_empty() {
+            let _ = writeln!(out, "{address} (not managed yet: a create was started)");
+        }
         let _ = writeln!(
             out,
             "  pending create: started {} with client token {}",
