@@ -242,7 +242,7 @@ mod tests {
         let a = Address::key(Cloud::Aws, "main").in_module("analytics");
         assert_eq!(a.to_string(), "module.analytics.key.aws.main");
         assert_eq!(a.local_part(), "key.aws.main");
-        let mut v = vec![
+        let mut v = [
             Address::workspace("b"),
             Address::key(Cloud::Gcp, "a"),
             Address::key(Cloud::Aws, "z"),

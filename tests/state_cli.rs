@@ -41,8 +41,7 @@ fn list_is_in_address_order_one_per_line() {
     let (code, out, err) = cmek(&["state", "list", dir.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     snapshot("state_list", &out);
-    let addresses: Vec<cmek::address::Address> =
-        out.lines().map(|l| l.parse().unwrap()).collect();
+    let addresses: Vec<cmek::address::Address> = out.lines().map(|l| l.parse().unwrap()).collect();
     let mut sorted = addresses.clone();
     sorted.sort();
     assert_eq!(addresses, sorted);
@@ -144,7 +143,10 @@ fn push_refuses_another_lineage_even_with_force() {
         assert_eq!(code, 1);
         assert!(err.contains("state lineage mismatch"), "{err}");
     }
-    assert_eq!(fs::read(dir.path().join("cmek.state.json")).unwrap(), before);
+    assert_eq!(
+        fs::read(dir.path().join("cmek.state.json")).unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -188,7 +190,10 @@ fn push_waits_for_or_reports_the_lock() {
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("state is locked"), "{err}");
-    assert!(err.contains(&format!("cmek force-unlock {}", guard.id())), "{err}");
+    assert!(
+        err.contains(&format!("cmek force-unlock {}", guard.id())),
+        "{err}"
+    );
     assert!(err.contains("waited 300ms"), "{err}");
     let (code, _, err) = cmek(&["state", "push", "--lock-timeout", "soon", "x", d]);
     assert_eq!(code, 2, "clap usage error: {err}");

@@ -49,7 +49,12 @@ impl Holder {
     fn spawn(state: &Path) -> Holder {
         let release = state.with_extension("release");
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "lock_holder_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "lock_holder_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(HOLDER_ENV, state)
             .env(RELEASE_ENV, &release)
             .stdout(Stdio::piped())
@@ -59,10 +64,7 @@ impl Holder {
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let lock_id = loop {
-            let line = lines
-                .next()
-                .expect("holder exited before locking")
-                .unwrap();
+            let line = lines.next().expect("holder exited before locking").unwrap();
             // libtest prints `test lock_holder_child ... ` before the child's own output.
             if let Some((_, id)) = line.split_once("LOCKED ") {
                 break id.trim().to_string();
@@ -196,7 +198,10 @@ fn force_unlock_needs_the_right_id() {
 
     let (code, out, err) = cmek(&["force-unlock", &holder.lock_id, d]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains(&format!("released lock {}", holder.lock_id)), "{out}");
+    assert!(
+        out.contains(&format!("released lock {}", holder.lock_id)),
+        "{out}"
+    );
     assert!(!lock_path.exists());
 
     // Someone else takes the lock; the old holder's release must not remove it.

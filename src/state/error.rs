@@ -118,7 +118,7 @@ pub enum StateError {
     #[error("{}", locked_message(lock_path, holder, *waited, stale_note.as_deref()))]
     Locked {
         lock_path: PathBuf,
-        holder: LockInfo,
+        holder: Box<LockInfo>,
         waited: Duration,
         stale_note: Option<String>,
     },
@@ -139,7 +139,7 @@ pub enum StateError {
     LockIdMismatch {
         lock_path: PathBuf,
         given: String,
-        holder: LockInfo,
+        holder: Box<LockInfo>,
     },
 
     #[error(
@@ -150,7 +150,7 @@ pub enum StateError {
     LockLost {
         lock_path: PathBuf,
         expected: String,
-        found: Option<LockInfo>,
+        found: Option<Box<LockInfo>>,
     },
 
     #[error(

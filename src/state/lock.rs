@@ -290,7 +290,7 @@ impl LockFile {
                     let stale_note = stale_note(&holder);
                     return Err(StateError::Locked {
                         lock_path: self.path.clone(),
-                        holder,
+                        holder: Box::new(holder),
                         waited: timeout,
                         stale_note,
                     });
@@ -303,7 +303,7 @@ impl LockFile {
                     let stale_note = stale_note(&holder);
                     return Err(StateError::Locked {
                         lock_path: self.path.clone(),
-                        holder,
+                        holder: Box::new(holder),
                         waited: timeout,
                         stale_note,
                     });
@@ -326,7 +326,7 @@ impl LockFile {
             return Err(StateError::LockIdMismatch {
                 lock_path: self.path.clone(),
                 given: id.to_string(),
-                holder,
+                holder: Box::new(holder),
             });
         }
         fs::remove_file(&self.path)
@@ -343,7 +343,7 @@ impl LockFile {
             found => Err(StateError::LockLost {
                 lock_path: self.path.clone(),
                 expected: guard.id().to_string(),
-                found,
+                found: found.map(Box::new),
             }),
         }
     }
