@@ -59,16 +59,13 @@ fn each_bad_state_file_is_refused_clearly_and_left_untouched() {
         let before = fs::read(&state_path).unwrap();
         let d = dir.path().to_str().unwrap();
 
+        let valid = fixture("valid.json");
+        let valid = valid.to_str().unwrap();
         for args in [
             vec!["state", "list", d],
             vec!["state", "show", "key.aws.prod", d],
             vec!["state", "pull", d],
-            vec![
-                "state",
-                "push",
-                fixture("valid.json").to_str().unwrap().to_owned().leak(),
-                d,
-            ],
+            vec!["state", "push", valid, d],
         ] {
             let (code, stdout, stderr) = cmek(&args);
             assert_eq!(code, 1, "{case} {args:?}: {stderr}");

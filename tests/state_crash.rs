@@ -123,6 +123,21 @@ fn interrupted_writes_leave_the_old_state_intact() {
         assert_eq!(backup.serial(), expected, "{at:?}");
         assert_eq!(backup.lineage(), current.lineage());
 
+        // Like a real crash, the injected one leaves the temporary file behind.
+        let tmp_count = || {
+            fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with(".tmp")
+                })
+                .count()
+        };
+        assert_eq!(tmp_count(), 1, "{at:?}");
+
         // A retry without the fault succeeds, and leftovers of the crash do not get in the way.
         let b = LocalBackend::new(&path);
         rt().block_on(async {
@@ -133,6 +148,13 @@ fn interrupted_writes_leave_the_old_state_intact() {
         assert_eq!(after.serial(), 3);
         assert_eq!(after.keys().len(), 3);
         assert_eq!(read(&backup_of(&path)).serial(), 2);
+        // The crash's temporary file was swept by the successful write.
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{at:?}: {leftovers:?}");
     }
 }
 

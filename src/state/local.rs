@@ -146,7 +146,39 @@ impl LocalBackend {
         })?;
         sync_dir(&self.path).map_err(|e| StateError::io("sync directory of", &self.path, e))?;
         *state = next;
+        self.sweep_leftover_temps();
         Ok(())
+    }
+
+    /// Removes temporary files an interrupted earlier write left behind. Safe: we hold the lock,
+    /// so no other writer of this state is active, and only our own naming pattern is touched.
+    fn sweep_leftover_temps(&self) {
+        let Some(name) = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+        else {
+            return;
+        };
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        let prefixes = [format!(".{name}."), format!(".{name}.backup.")];
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let ours = prefixes.iter().any(|p| {
+                file.strip_prefix(p.as_str())
+                    .and_then(|rest| rest.strip_suffix(".tmp"))
+                    .is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+            });
+            if ours {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 }
 
