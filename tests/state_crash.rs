@@ -1,7 +1,8 @@
 //! Crash safety of the local backend: an interruption between writing the new state and renaming
 //! it into place leaves the old state readable and intact, with the backup holding the state
 //! before it. Crashes are injected through `WriteHooks`, both as an error in-process and as a
-//! real `abort()` of a child process (this test binary re-run with `CMEK_TEST_CRASH_AT`).
+//! SIGKILL of a child process stopped at the hook (this test binary re-run with
+//! `CMEK_TEST_CRASH_AT`).
 
 use std::fs;
 use std::io;
@@ -22,10 +23,10 @@ enum Point {
     BeforeRename,
 }
 
-/// Fails (or aborts the process) at one point of the write.
+/// Fails at one point of the write, or (`freeze`) announces it on stdout and waits to be killed.
 struct Crash {
     at: Point,
-    abort: bool,
+    freeze: bool,
 }
 
 impl Crash {
@@ -33,8 +34,11 @@ impl Crash {
         if self.at != here {
             return Ok(());
         }
-        if self.abort {
-            std::process::abort();
+        if self.freeze {
+            println!("CRASH_POINT");
+            std::io::Write::flush(&mut std::io::stdout())?;
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            std::process::exit(3);
         }
         Err(io::Error::other("injected crash"))
     }
@@ -100,7 +104,7 @@ fn interrupted_writes_leave_the_old_state_intact() {
         let mut s = two_writes(&path);
         let before = fs::read(&path).unwrap();
 
-        let crashing = LocalBackend::with_hooks(&path, Arc::new(Crash { at, abort: false }));
+        let crashing = LocalBackend::with_hooks(&path, Arc::new(Crash { at, freeze: false }));
         let err = rt().block_on(async {
             let lock = crashing.lock("apply", Duration::ZERO).await.unwrap();
             add_key(&mut s, "three");
@@ -158,7 +162,7 @@ fn interrupted_writes_leave_the_old_state_intact() {
     }
 }
 
-/// Child side of the real-crash test: writes serial 3 with a hook that aborts the process.
+/// Child side of the real-crash test: writes serial 3 and freezes at the hook until killed.
 #[test]
 fn crash_child() {
     let (Ok(at), Ok(path)) = (std::env::var(CRASH_ENV), std::env::var(STATE_ENV)) else {
@@ -171,13 +175,13 @@ fn crash_child() {
     };
     let path = Path::new(&path);
     let mut s = read(path);
-    let b = LocalBackend::with_hooks(path, Arc::new(Crash { at, abort: true }));
+    let b = LocalBackend::with_hooks(path, Arc::new(Crash { at, freeze: true }));
     rt().block_on(async {
         let lock = b.lock("apply", Duration::ZERO).await.unwrap();
         add_key(&mut s, "three");
         let _ = b.write(&mut s, &lock).await;
     });
-    unreachable!("the hook aborts the process");
+    unreachable!("the hook never returns");
 }
 
 #[test]
@@ -191,15 +195,22 @@ fn a_killed_process_leaves_the_old_state_intact() {
         two_writes(&path);
         let before = fs::read(&path).unwrap();
 
-        let status = Command::new(std::env::current_exe().unwrap())
+        let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
             .env(CRASH_ENV, name)
             .env(STATE_ENV, &path)
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
-            .status()
+            .spawn()
             .unwrap();
-        assert!(!status.success(), "{name}: the child must have crashed");
+        let stdout = child.stdout.take().unwrap();
+        let reached = std::io::BufRead::lines(std::io::BufReader::new(stdout))
+            .any(|l| l.unwrap().contains("CRASH_POINT"));
+        assert!(reached, "{name}: the child never reached the crash point");
+        // SIGKILL: no destructor, no cleanup, exactly like a power cut for the process.
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "{name}: the child must have been killed");
 
         assert_eq!(fs::read(&path).unwrap(), before, "{name}");
         let current = read(&path);

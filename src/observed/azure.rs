@@ -61,6 +61,19 @@ pub struct AzureRoleAssignment {
     pub principal_type: Option<String>,
 }
 
+/// Set when the key is soft-deleted (found under `deletedkeys`): recoverable until
+/// `scheduled_purge_date`, then gone with every byte it protects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AzureDeletion {
+    #[serde(default)]
+    pub deleted_date: Option<String>,
+    #[serde(default)]
+    pub scheduled_purge_date: Option<String>,
+    /// `https://<vault>/deletedkeys/<name>`.
+    #[serde(default)]
+    pub recovery_id: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AzureKey {
     /// `https://<vault>.vault.azure.net/keys/<name>/<version>`.
@@ -79,6 +92,9 @@ pub struct AzureKey {
     pub recovery_level: Option<String>,
     pub vault: VaultProperties,
     pub role_assignments: Vec<AzureRoleAssignment>,
+    /// `Some` when the key is soft-deleted.
+    #[serde(default)]
+    pub deleted: Option<AzureDeletion>,
 }
 
 impl AzureKey {
@@ -135,6 +151,7 @@ pub(crate) mod tests {
                 network_default_action: Some(NetworkDefaultAction::Allow),
             },
             role_assignments: vec![],
+            deleted: None,
         }
     }
 

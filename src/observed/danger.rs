@@ -50,6 +50,8 @@ impl Remedy {
 pub enum Danger {
     /// AWS key scheduled for deletion: every byte it protects is lost on `deletion_date`.
     KeyPendingDeletion { deletion_date: Option<String> },
+    /// Azure key soft-deleted: recoverable until `purge_date`, then lost.
+    KeyDeleted { purge_date: Option<String> },
     /// A GCP version (primary or not) scheduled for destruction: data it encrypted is lost then.
     VersionDestroyScheduled {
         version: String,
@@ -78,6 +80,7 @@ impl Danger {
     pub fn remedy(&self) -> Remedy {
         match self {
             Danger::KeyPendingDeletion { .. } => Remedy::CancelDeletion,
+            Danger::KeyDeleted { .. } => Remedy::CancelDeletion,
             Danger::VersionDestroyScheduled { .. } => Remedy::RestoreKeyVersion,
             Danger::VersionDestroyed { .. } => Remedy::Manual,
             Danger::KeyPendingReplicaDeletion => Remedy::Manual,
@@ -95,6 +98,7 @@ impl Danger {
         matches!(
             self,
             Danger::KeyPendingDeletion { .. }
+                | Danger::KeyDeleted { .. }
                 | Danger::VersionDestroyScheduled { .. }
                 | Danger::VersionDestroyed { .. }
                 | Danger::KeyPendingReplicaDeletion
@@ -115,6 +119,10 @@ impl fmt::Display for Danger {
             Danger::KeyPendingDeletion { deletion_date } => match deletion_date {
                 Some(d) => write!(f, "key is scheduled for deletion on {d}"),
                 None => f.write_str("key is scheduled for deletion"),
+            },
+            Danger::KeyDeleted { purge_date } => match purge_date {
+                Some(d) => write!(f, "key is deleted (recoverable until {d})"),
+                None => f.write_str("key is deleted (recoverable until purged)"),
             },
             Danger::VersionDestroyScheduled {
                 version,
@@ -212,6 +220,11 @@ fn gcp_dangers(key: &GcpKey) -> Vec<Danger> {
 
 fn azure_dangers(key: &AzureKey) -> Vec<Danger> {
     let mut out = Vec::new();
+    if let Some(deleted) = &key.deleted {
+        out.push(Danger::KeyDeleted {
+            purge_date: deleted.scheduled_purge_date.clone(),
+        });
+    }
     if !key.enabled {
         out.push(Danger::KeyDisabled);
     }
@@ -317,5 +330,25 @@ mod tests {
             ]
         );
         assert!(d.iter().all(|x| !x.risks_data_loss()));
+    }
+
+    #[test]
+    fn azure_soft_deleted_comes_first_with_recover_remedy() {
+        let mut k = azure::tests::sample();
+        k.enabled = false;
+        k.deleted = Some(crate::observed::azure::AzureDeletion {
+            deleted_date: Some("2026-11-01T00:00:00Z".into()),
+            scheduled_purge_date: Some("2027-01-30T00:00:00Z".into()),
+            recovery_id: None,
+        });
+        let d = dangers(&ObservedKey::Azure(k));
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            d[0].to_string(),
+            "key is deleted (recoverable until 2027-01-30T00:00:00Z)"
+        );
+        assert!(d[0].risks_data_loss());
+        assert_eq!(d[0].remedy(), Remedy::CancelDeletion);
+        assert_eq!(d[1], Danger::KeyDisabled);
     }
 }

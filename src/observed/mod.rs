@@ -22,7 +22,9 @@ use crate::address::{Address, Cloud};
 use crate::anthropic::types::{ExternalKey, Workspace};
 
 pub use aws::{AwsKey, AwsKeyState, AwsRotation, KeyPolicyText};
-pub use azure::{AzureKey, AzureRoleAssignment, NetworkDefaultAction, VaultProperties};
+pub use azure::{
+    AzureDeletion, AzureKey, AzureRoleAssignment, NetworkDefaultAction, VaultProperties,
+};
 pub use danger::{Danger, Remedy};
 pub use fingerprint::{Fingerprint, Fingerprinted, canonical_json};
 pub use gcp::{GcpKey, GcpKeyVersion, GcpVersionState, IamBinding, IamCondition};
