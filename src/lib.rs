@@ -10,4 +10,7 @@ pub mod exit;
 pub mod fmt;
 pub mod init;
 pub mod sandbox;
+pub mod observed;
+pub mod providers;
 pub mod spec;
+pub mod state;

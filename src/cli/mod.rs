@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 
 pub mod argv;
 pub mod fmt;
+pub mod force_unlock;
 pub mod init;
+pub mod state;
 pub mod validate;
 
 #[derive(Debug, Parser)]
@@ -35,6 +37,10 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Write a commented starter config and a .gitignore for state files.
     Init(init::Args),
+    /// Inspect the state (list, show, pull) and move it between backends (push).
+    State(state::Args),
+    /// Release a state lock left behind by a run that died, given its lock id.
+    ForceUnlock(force_unlock::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -43,5 +49,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
+        Command::State(args) => state::run(args),
+        Command::ForceUnlock(args) => force_unlock::run(args),
     }
 }
