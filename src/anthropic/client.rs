@@ -27,7 +27,7 @@ use super::error::{
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::types::{
     ANTHROPIC_VERSION, ApiErrorBody, AttachExternalKey, Attachment, CreateExternalKey, ExternalKey,
-    ExternalKeyDeleted, ExternalKeyPage, UpdateExternalKey, ValidationResult, Workspace,
+    ExternalKeyPage, UpdateExternalKey, ValidationResult, Workspace,
 };
 
 /// The production Admin API.
@@ -353,29 +353,6 @@ impl AdminClient {
             operation: format!("validate external key {id}"),
             resource: format!("external key {id}"),
             timeout: self.options.validate_timeout,
-            idempotency: Idempotency::Idempotent,
-        })
-        .await
-    }
-
-    /// Deletes a registration that no workspace (live or archived) references. Reads it first
-    /// and refuses locally if it is attached; the server refuses too. Not used by the engine.
-    pub async fn delete_unattached_external_key(
-        &self,
-        id: &str,
-    ) -> Result<ExternalKeyDeleted, AdminApiError> {
-        let current = self.get_external_key(id).await?;
-        if current.attachment != Attachment::Unattached {
-            return Err(AdminApiError::DeleteWhileAttached { id: id.to_string() });
-        }
-        self.execute(Call {
-            method: Method::DELETE,
-            path: format!("/v1/organizations/external_keys/{id}"),
-            query: Vec::new(),
-            body: None,
-            operation: format!("delete unattached external key {id}"),
-            resource: format!("external key {id}"),
-            timeout: self.options.timeout,
             idempotency: Idempotency::Idempotent,
         })
         .await

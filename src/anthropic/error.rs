@@ -131,12 +131,6 @@ pub enum AdminApiError {
     )]
     ImmutableWhileAttached { id: String, fields: String },
 
-    /// Local refusal: only an unattached registration may be deleted.
-    #[error(
-        "refusing to delete external key {id}: a workspace (live or archived) references it, and deleting it would make that workspace's data unreadable"
-    )]
-    DeleteWhileAttached { id: String },
-
     /// A caller-side mistake caught before any request (bad id, bad limit, bad base URL).
     #[error("invalid Admin API request: {0}")]
     InvalidArgument(String),
