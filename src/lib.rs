@@ -6,5 +6,6 @@
 pub mod address;
 pub mod anthropic;
 pub mod cli;
+pub mod diag;
 pub mod exit;
 pub mod spec;
