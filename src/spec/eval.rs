@@ -1,0 +1,931 @@
+//! Evaluation of one module instance (and, recursively, the modules it calls).
+//!
+//! Steps, per instance:
+//! 1. *prepare*: every evaluated attribute is scanned ([`super::scan`]); unknown functions and
+//!    references are reported at their exact span with a "did you mean";
+//! 2. *order*: locals, keys, registrations, workspaces, module calls and outputs form a
+//!    dependency graph; cycles are reported naming the cycle (`local.a -> local.b -> local.a`);
+//! 3. *evaluate* in dependency order with `hcl-rs`; each attribute gets a context holding only
+//!    the values it references, so the cost is linear in the size of the spec;
+//! 4. the singleton blocks (`anthropic`, `backend`, `provider`, `removed`, `import`, `lint`).
+//!
+//! A failed attribute is reported once; whatever depends on it is skipped silently, so one
+//! mistake does not produce a cascade. The results are [`EvalBlock`]s for the type checker.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use hcl::Value;
+use hcl::eval::{Context, Evaluate};
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Block;
+use hcl_edit::visit_mut::{self, VisitMut};
+use hcl_edit::{Decorated, Span as _};
+
+use super::config::{BlockDecl, ModuleDecls, span_of};
+use super::functions;
+use super::modules;
+use super::scan::{self, RefUse};
+use super::schema::{self, BlockSchema, Ty};
+use super::variables::{self, InputValue, VarValues};
+use crate::address::{Address, Cloud};
+use crate::diag::suggest;
+use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
+
+/// The object field that carries the address of a referenced block (`key.aws.prod` evaluates
+/// to the key's attributes plus this field), so references survive variables, locals, module
+/// inputs and outputs.
+pub const REF_MARKER: &str = "__cmek_ref";
+
+/// The reference roots a spec may use.
+pub const ROOTS: &[&str] = &["var", "local", "key", "external_key", "workspace", "module"];
+
+/// An evaluated attribute.
+#[derive(Debug, Clone)]
+pub struct EvalAttr {
+    pub name: String,
+    /// `None` when not evaluated (address / type attributes) or when evaluation failed.
+    pub value: Option<Value>,
+    /// Evaluation failed (already reported).
+    pub failed: bool,
+    pub key_span: Span,
+    pub value_span: Span,
+    /// The expression as written (address attributes are read from it).
+    pub expr: Expression,
+    /// Files read by `file()` in this attribute.
+    pub file_loads: Vec<FileId>,
+}
+
+/// An evaluated block, in the module instance `module_path`.
+#[derive(Debug, Clone)]
+pub struct EvalBlock {
+    pub module_path: Vec<String>,
+    pub file: FileId,
+    pub ident: String,
+    pub labels: Vec<String>,
+    pub label_spans: Vec<Span>,
+    pub header: Span,
+    pub schema: &'static BlockSchema,
+    pub attrs: Vec<EvalAttr>,
+    pub blocks: Vec<EvalBlock>,
+}
+
+impl EvalBlock {
+    pub fn attr(&self, name: &str) -> Option<&EvalAttr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    pub fn title(&self) -> String {
+        let mut s = self.ident.clone();
+        for l in &self.labels {
+            s.push_str(&format!(" \"{l}\""));
+        }
+        s
+    }
+
+    pub fn any_failed(&self) -> bool {
+        self.attrs.iter().any(|a| a.failed) || self.blocks.iter().any(EvalBlock::any_failed)
+    }
+}
+
+/// A node of the dependency graph.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Node {
+    Local(String),
+    Key(Cloud, String),
+    ExternalKey(String),
+    Workspace(String),
+    Module(String),
+    Output(String),
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Local(n) => write!(f, "local.{n}"),
+            Node::Key(c, n) => write!(f, "key.{c}.{n}"),
+            Node::ExternalKey(n) => write!(f, "external_key.{n}"),
+            Node::Workspace(n) => write!(f, "workspace.{n}"),
+            Node::Module(n) => write!(f, "module.{n}"),
+            Node::Output(n) => write!(f, "output.{n}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Dep {
+    Var(String),
+    Node(Node),
+}
+
+/// An attribute ready to evaluate.
+#[derive(Debug, Clone)]
+struct PAttr {
+    name: String,
+    file: FileId,
+    dir: PathBuf,
+    key_span: Span,
+    value_span: Span,
+    expr: Expression,
+    ty: Ty,
+    refs: Vec<(Dep, RefUse)>,
+    bad: bool,
+}
+
+#[derive(Debug, Clone)]
+struct PBlock {
+    file: FileId,
+    ident: String,
+    labels: Vec<String>,
+    label_spans: Vec<Span>,
+    header: Span,
+    schema: &'static BlockSchema,
+    attrs: Vec<PAttr>,
+    blocks: Vec<PBlock>,
+}
+
+impl PBlock {
+    fn all_refs(&self) -> Vec<&(Dep, RefUse)> {
+        let mut out: Vec<&(Dep, RefUse)> = self.attrs.iter().flat_map(|a| a.refs.iter()).collect();
+        for b in &self.blocks {
+            out.extend(b.all_refs());
+        }
+        out
+    }
+}
+
+/// One module instance to evaluate.
+pub struct Instance {
+    pub path: Vec<String>,
+    /// Display prefix of the instance's files (`""` for the root).
+    pub prefix: String,
+    /// Identities of the directories of this instance and its callers.
+    pub ancestors: Vec<PathBuf>,
+    pub decls: ModuleDecls,
+    pub vars: VarValues,
+}
+
+/// Values computed so far in one instance.
+#[derive(Default)]
+struct State {
+    values: BTreeMap<Node, Value>,
+    poisoned: BTreeSet<Node>,
+    module_outputs: BTreeMap<String, BTreeMap<String, Option<Value>>>,
+}
+
+/// Evaluates instances and collects their blocks.
+pub struct Evaluator<'a> {
+    pub sources: &'a mut SourceMap,
+    pub diags: &'a mut Diagnostics,
+    pub base: Context<'static>,
+    pub blocks: Vec<EvalBlock>,
+}
+
+impl Evaluator<'_> {
+    /// Evaluates an instance; returns its outputs (`None` for outputs that failed).
+    pub fn run(&mut self, inst: Instance) -> BTreeMap<String, Option<Value>> {
+        let mut st = State::default();
+        // 1. prepare the graph nodes
+        let mut nodes: BTreeMap<Node, PBlock> = BTreeMap::new();
+        for (name, l) in &inst.decls.locals {
+            let attr = self.prepare_attr(&inst, l.file, &l.dir, &l.attr, Ty::Any);
+            let header = span_of(l.file, l.attr.key.span());
+            nodes.insert(
+                Node::Local(name.clone()),
+                PBlock {
+                    file: l.file,
+                    ident: String::from("locals"),
+                    labels: Vec::new(),
+                    label_spans: Vec::new(),
+                    header,
+                    schema: &schema::LOCALS,
+                    attrs: vec![attr],
+                    blocks: Vec::new(),
+                },
+            );
+        }
+        let d = &inst.decls;
+        let mut decl_of: BTreeMap<Node, &BlockDecl> = BTreeMap::new();
+        for ((c, n), b) in &d.keys {
+            decl_of.insert(Node::Key(*c, n.clone()), b);
+        }
+        for (n, b) in &d.external_keys {
+            decl_of.insert(Node::ExternalKey(n.clone()), b);
+        }
+        for (n, b) in &d.workspaces {
+            decl_of.insert(Node::Workspace(n.clone()), b);
+        }
+        for (n, b) in &d.modules {
+            decl_of.insert(Node::Module(n.clone()), b);
+        }
+        for (n, b) in &d.outputs {
+            decl_of.insert(Node::Output(n.clone()), b);
+        }
+        for (node, decl) in &decl_of {
+            let pb = self.prepare_decl(&inst, decl);
+            nodes.insert(node.clone(), pb);
+        }
+
+        // 2. order
+        let mut edges: BTreeMap<Node, Vec<(Node, Span)>> = BTreeMap::new();
+        for (node, pb) in &nodes {
+            let mut deps = Vec::new();
+            let mut seen = BTreeSet::new();
+            for (dep, r) in pb.all_refs() {
+                if let Dep::Node(n) = dep
+                    && seen.insert(n.clone())
+                {
+                    deps.push((n.clone(), Span::new(pb.file, r.span.clone())));
+                }
+            }
+            edges.insert(node.clone(), deps);
+        }
+        let ordered = super::graph::Graph { edges }.order();
+        for cycle in &ordered.cycles {
+            let mut names: Vec<String> = cycle.iter().map(|(f, _, _)| f.to_string()).collect();
+            if let Some((first, _, _)) = cycle.first() {
+                names.push(first.to_string());
+            }
+            let Some((from, to, span)) = cycle.first() else {
+                continue;
+            };
+            let mut diag = Diagnostic::error(
+                "spec::cycle",
+                format!("reference cycle: {}", names.join(" -> ")),
+            )
+            .at(span.clone(), format!("`{from}` refers to `{to}` here"))
+            .with_help("break the cycle: one of these values must not depend on the others");
+            for (f, t, s) in cycle.iter().skip(1) {
+                diag = diag.with_label(s.clone(), format!("`{f}` refers to `{t}` here"));
+            }
+            self.diags.push(diag);
+            for (f, _, _) in cycle {
+                st.poisoned.insert(f.clone());
+            }
+        }
+
+        // 3. evaluate
+        for node in ordered.order {
+            if st.poisoned.contains(&node) {
+                continue;
+            }
+            let Some(pb) = nodes.remove(&node) else { continue };
+            match &node {
+                Node::Local(_) | Node::Output(_) => {
+                    let attr_name = if matches!(node, Node::Local(_)) { None } else { Some("value") };
+                    let (eb, failed) = self.eval_block(&inst, &pb, &st);
+                    let v = eb
+                        .attrs
+                        .iter()
+                        .find(|a| attr_name.is_none_or(|n| a.name == n))
+                        .and_then(|a| a.value.clone());
+                    match (failed, v) {
+                        (false, Some(v)) => {
+                            st.values.insert(node, v);
+                        }
+                        _ => {
+                            st.poisoned.insert(node);
+                        }
+                    }
+                }
+                Node::Key(..) | Node::ExternalKey(_) | Node::Workspace(_) => {
+                    let (eb, failed) = self.eval_block(&inst, &pb, &st);
+                    if failed {
+                        st.poisoned.insert(node.clone());
+                    } else {
+                        st.values.insert(node.clone(), self.object_value(&inst, &node, &eb));
+                    }
+                    self.blocks.push(eb);
+                }
+                Node::Module(name) => {
+                    let Some(decl) = decl_of.get(&node) else { continue };
+                    match self.eval_module(&inst, name, decl, &pb, &st) {
+                        Some(outputs) => {
+                            let obj: hcl::Map<String, Value> = outputs
+                                .iter()
+                                .filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v)))
+                                .collect();
+                            st.values.insert(node.clone(), Value::Object(obj));
+                            st.module_outputs.insert(name.clone(), outputs);
+                        }
+                        None => {
+                            st.poisoned.insert(node.clone());
+                        }
+                    }
+                }
+            }
+        }
+
+        // 4. singleton blocks
+        let singles: Vec<&BlockDecl> = d
+            .anthropic
+            .iter()
+            .chain(d.backend.iter())
+            .chain(d.providers.values())
+            .chain(d.removed.iter())
+            .chain(d.imports.iter())
+            .chain(d.lint.iter())
+            .collect();
+        for decl in singles {
+            let pb = self.prepare_decl(&inst, decl);
+            let (eb, _) = self.eval_block(&inst, &pb, &st);
+            self.blocks.push(eb);
+        }
+
+        d.outputs
+            .keys()
+            .map(|n| (n.clone(), st.values.get(&Node::Output(n.clone())).cloned()))
+            .collect()
+    }
+
+    /// The value a reference to a block evaluates to: its attributes, the schema defaults of
+    /// the ones left out, and [`REF_MARKER`].
+    fn object_value(&self, inst: &Instance, node: &Node, eb: &EvalBlock) -> Value {
+        let mut obj = hcl::Map::new();
+        for a in eb.schema.attrs {
+            if let Some(v) = a.default.to_value() {
+                obj.insert(a.name.to_string(), v);
+            }
+        }
+        for a in &eb.attrs {
+            if let Some(v) = &a.value {
+                obj.insert(a.name.clone(), v.clone());
+            }
+        }
+        let addr = match node {
+            Node::Key(c, n) => Some(Address::key(*c, n.clone())),
+            Node::ExternalKey(n) => Some(Address::external_key(n.clone())),
+            Node::Workspace(n) => Some(Address::workspace(n.clone())),
+            _ => None,
+        };
+        if let Some(mut addr) = addr {
+            addr.module_path = inst.path.clone();
+            obj.insert(REF_MARKER.to_string(), Value::String(addr.to_string()));
+        }
+        Value::Object(obj)
+    }
+
+    fn prepare_decl(&mut self, inst: &Instance, decl: &BlockDecl) -> PBlock {
+        self.prepare_block(inst, decl.file, &decl.dir, &decl.block, decl.schema, decl.header_span())
+    }
+
+    fn prepare_block(
+        &mut self,
+        inst: &Instance,
+        file: FileId,
+        dir: &Path,
+        block: &Block,
+        sch: &'static BlockSchema,
+        header: Span,
+    ) -> PBlock {
+        let mut attrs = Vec::new();
+        let mut seen = BTreeSet::new();
+        for attr in block.body.attributes() {
+            let name = attr.key.as_str();
+            if schema::is_secret_name(name) || !seen.insert(name.to_string()) {
+                continue;
+            }
+            let ty = match sch.attr(name) {
+                Some(a) => a.ty,
+                None if sch.open => Ty::Any,
+                None => continue,
+            };
+            attrs.push(self.prepare_attr(inst, file, dir, attr, ty));
+        }
+        let mut blocks = Vec::new();
+        for b in block.body.blocks() {
+            if let Some(nb) = sch.nested(b.ident.as_str()) {
+                let h = span_of(file, b.ident.span());
+                blocks.push(self.prepare_block(inst, file, dir, b, nb.schema, h));
+            }
+        }
+        PBlock {
+            file,
+            ident: block.ident.as_str().to_string(),
+            labels: block.labels.iter().map(|l| l.as_str().to_string()).collect(),
+            label_spans: block.labels.iter().map(|l| span_of(file, l.span())).collect(),
+            header,
+            schema: sch,
+            attrs,
+            blocks,
+        }
+    }
+
+    fn prepare_attr(
+        &mut self,
+        inst: &Instance,
+        file: FileId,
+        dir: &Path,
+        attr: &hcl_edit::structure::Attribute,
+        ty: Ty,
+    ) -> PAttr {
+        let mut p = PAttr {
+            name: attr.key.as_str().to_string(),
+            file,
+            dir: dir.to_path_buf(),
+            key_span: span_of(file, attr.key.span()),
+            value_span: span_of(file, attr.value.span()),
+            expr: attr.value.clone(),
+            ty,
+            refs: Vec::new(),
+            bad: false,
+        };
+        if !ty.is_evaluated() {
+            return p;
+        }
+        let found = scan::scan(&attr.value);
+        for f in &found.funcs {
+            if f.namespaced || !functions::is_known(&f.name) {
+                self.diags.push(
+                    Diagnostic::error("spec::unknown-function", format!("unknown function `{}`", f.name))
+                        .at(Span::new(file, f.span.clone()), "not a function cmek knows")
+                        .with_help_opt(suggest::hint(&f.name, functions::NAMES.iter().copied()).or_else(|| {
+                            Some(format!("available functions: {}", functions::NAMES.join(", ")))
+                        })),
+                );
+                p.bad = true;
+            }
+        }
+        for r in found.refs {
+            match self.resolve(inst, file, &r) {
+                Ok(Some(dep)) => p.refs.push((dep, r)),
+                Ok(None) => {}
+                Err(()) => p.bad = true,
+            }
+        }
+        p
+    }
+
+    /// Resolves a reference to what it depends on; reports unknown names.
+    fn resolve(&mut self, inst: &Instance, file: FileId, r: &RefUse) -> Result<Option<Dep>, ()> {
+        let d = &inst.decls;
+        let root = r.parts[0].as_str();
+        let sp = |n: usize| Span::new(file, r.span_through(n));
+        let err = |diags: &mut Diagnostics, n: usize, msg: String, label: &str, help: Option<String>| {
+            diags.push(
+                Diagnostic::error("spec::unknown-reference", msg)
+                    .at(sp(n), label)
+                    .with_help_opt(help),
+            );
+            Err(())
+        };
+        let need = |diags: &mut Diagnostics, n: usize, example: &str| -> Result<(), ()> {
+            if r.parts.len() > n {
+                return Ok(());
+            }
+            diags.push(
+                Diagnostic::error(
+                    "spec::incomplete-reference",
+                    format!("`{}` is not a complete reference", r.parts.join(".")),
+                )
+                .at(Span::new(file, r.span.clone()), "incomplete")
+                .with_help(format!("write it like `{example}`")),
+            );
+            Err(())
+        };
+        match root {
+            "var" => {
+                need(self.diags, 1, "var.name")?;
+                let name = &r.parts[1];
+                if d.variables.contains_key(name) {
+                    return Ok(Some(Dep::Var(name.clone())));
+                }
+                let help = suggest::hint(name, d.variables.keys().map(String::as_str))
+                    .or_else(|| Some(format!("declare it: `variable \"{name}\" {{}}`")));
+                err(self.diags, 1, format!("unknown variable `var.{name}`"), "not declared", help)
+            }
+            "local" => {
+                need(self.diags, 1, "local.name")?;
+                let name = &r.parts[1];
+                if d.locals.contains_key(name) {
+                    return Ok(Some(Dep::Node(Node::Local(name.clone()))));
+                }
+                let help = suggest::hint(name, d.locals.keys().map(String::as_str));
+                err(self.diags, 1, format!("unknown local value `local.{name}`"), "not defined in any `locals` block", help)
+            }
+            "key" => {
+                need(self.diags, 2, "key.aws.prod")?;
+                let cloud_s = &r.parts[1];
+                let Ok(cloud) = cloud_s.parse::<Cloud>() else {
+                    let help = suggest::hint(cloud_s, Cloud::ALL.iter().map(|c| c.as_str()));
+                    return err(self.diags, 1, format!("unknown cloud `{cloud_s}` in `{}`", r.text_through(2)), "expected aws, gcp or azure", help);
+                };
+                let name = &r.parts[2];
+                if !d.keys.contains_key(&(cloud, name.clone())) {
+                    let help = suggest::hint(name, d.key_names(cloud)).map(|s| format!("did you mean `key.{cloud}.{}`?", s.trim_start_matches("did you mean `").trim_end_matches("`?"))).or_else(|| {
+                        Cloud::ALL
+                            .iter()
+                            .find(|c| d.keys.contains_key(&(**c, name.clone())))
+                            .map(|c| format!("did you mean `key.{c}.{name}`?"))
+                    });
+                    return err(self.diags, 2, format!("unknown reference `key.{cloud}.{name}`: there is no `key \"{cloud}\" \"{name}\"` block"), "no such key", help);
+                }
+                let sch = match cloud {
+                    Cloud::Aws => &schema::KEY_AWS,
+                    Cloud::Gcp => &schema::KEY_GCP,
+                    Cloud::Azure => &schema::KEY_AZURE,
+                };
+                self.check_attr_ref(file, r, 3, sch)?;
+                Ok(Some(Dep::Node(Node::Key(cloud, name.clone()))))
+            }
+            "external_key" | "workspace" => {
+                need(self.diags, 1, &format!("{root}.prod"))?;
+                let name = &r.parts[1];
+                let (map, node, sch) = if root == "external_key" {
+                    (&d.external_keys, Node::ExternalKey(name.clone()), &schema::EXTERNAL_KEY)
+                } else {
+                    (&d.workspaces, Node::Workspace(name.clone()), &schema::WORKSPACE)
+                };
+                if !map.contains_key(name) {
+                    let help = suggest::hint(name, map.keys().map(String::as_str))
+                        .map(|h| h.replace("did you mean `", &format!("did you mean `{root}.")));
+                    return err(self.diags, 1, format!("unknown reference `{root}.{name}`: there is no `{root} \"{name}\"` block"), &format!("no such {root}"), help);
+                }
+                self.check_attr_ref(file, r, 2, sch)?;
+                Ok(Some(Dep::Node(node)))
+            }
+            "module" => {
+                need(self.diags, 1, "module.name.output")?;
+                let name = &r.parts[1];
+                if d.modules.contains_key(name) {
+                    return Ok(Some(Dep::Node(Node::Module(name.clone()))));
+                }
+                let help = suggest::hint(name, d.modules.keys().map(String::as_str));
+                err(self.diags, 1, format!("unknown module `module.{name}`"), "no such module block", help)
+            }
+            other => {
+                let help = suggest::hint(other, ROOTS.iter().copied())
+                    .or_else(|| d.locals.contains_key(other).then(|| format!("did you mean `local.{other}`?")))
+                    .or_else(|| d.variables.contains_key(other).then(|| format!("did you mean `var.{other}`?")))
+                    .or_else(|| Some(format!("references start with one of: {}", ROOTS.join(", "))));
+                err(self.diags, 0, format!("unknown reference `{}`", r.parts.join(".")), "unknown name", help)
+            }
+        }
+    }
+
+    /// `key.aws.prod.regoin`: the attribute after a block reference must exist.
+    fn check_attr_ref(&mut self, file: FileId, r: &RefUse, idx: usize, sch: &BlockSchema) -> Result<(), ()> {
+        let Some(attr) = r.parts.get(idx) else {
+            return Ok(());
+        };
+        if sch.attr(attr).is_some() || attr == REF_MARKER {
+            return Ok(());
+        }
+        self.diags.push(
+            Diagnostic::error(
+                "spec::unknown-reference",
+                format!("`{}` has no attribute `{attr}`", r.text_through(idx - 1)),
+            )
+            .at(Span::new(file, r.span_through(idx)), "unknown attribute")
+            .with_help_opt(suggest::hint(attr, sch.attrs.iter().map(|a| a.name))),
+        );
+        Err(())
+    }
+
+    /// Evaluates every attribute of a prepared block; returns the block and whether any
+    /// attribute failed.
+    fn eval_block(&mut self, inst: &Instance, pb: &PBlock, st: &State) -> (EvalBlock, bool) {
+        let mut failed = false;
+        let mut attrs = Vec::new();
+        for a in &pb.attrs {
+            let (value, f, loads) = self.eval_attr(inst, a, st);
+            failed |= f;
+            attrs.push(EvalAttr {
+                name: a.name.clone(),
+                value,
+                failed: f,
+                key_span: a.key_span.clone(),
+                value_span: a.value_span.clone(),
+                expr: a.expr.clone(),
+                file_loads: loads,
+            });
+        }
+        let mut blocks = Vec::new();
+        for b in &pb.blocks {
+            let (eb, f) = self.eval_block(inst, b, st);
+            failed |= f;
+            blocks.push(eb);
+        }
+        (
+            EvalBlock {
+                module_path: inst.path.clone(),
+                file: pb.file,
+                ident: pb.ident.clone(),
+                labels: pb.labels.clone(),
+                label_spans: pb.label_spans.clone(),
+                header: pb.header.clone(),
+                schema: pb.schema,
+                attrs,
+                blocks,
+            },
+            failed,
+        )
+    }
+
+    /// Evaluates one attribute: `(value, failed, files read)`.
+    fn eval_attr(&mut self, inst: &Instance, a: &PAttr, st: &State) -> (Option<Value>, bool, Vec<FileId>) {
+        if !a.ty.is_evaluated() {
+            return (None, false, Vec::new());
+        }
+        if a.bad {
+            return (None, true, Vec::new());
+        }
+        // Context with exactly the referenced values.
+        let mut roots: BTreeMap<&str, hcl::Map<String, Value>> =
+            ROOTS.iter().map(|r| (*r, hcl::Map::new())).collect();
+        for (dep, r) in &a.refs {
+            match dep {
+                Dep::Var(n) => {
+                    let Some(v) = inst.vars.values.get(n) else {
+                        return (None, true, Vec::new());
+                    };
+                    if let Some(m) = roots.get_mut("var") {
+                        m.insert(n.clone(), v.clone());
+                    }
+                }
+                Dep::Node(node) => {
+                    let Some(v) = st.values.get(node) else {
+                        return (None, true, Vec::new());
+                    };
+                    if let Node::Module(m) = node
+                        && let Some(out) = r.parts.get(2)
+                    {
+                        match st.module_outputs.get(m).map(|o| o.get(out)) {
+                            Some(Some(Some(_))) => {}
+                            Some(None) => {
+                                let names: Vec<&str> = st
+                                    .module_outputs
+                                    .get(m)
+                                    .map(|o| o.keys().map(String::as_str).collect())
+                                    .unwrap_or_default();
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "spec::unknown-reference",
+                                        format!("module `{m}` has no output `{out}`"),
+                                    )
+                                    .at(Span::new(a.file, r.span_through(2)), "no such output")
+                                    .with_help_opt(suggest::hint(out, names.iter().copied()).or_else(|| {
+                                        Some(format!("declare it in the module: `output \"{out}\" {{ value = ... }}`"))
+                                    })),
+                                );
+                                return (None, true, Vec::new());
+                            }
+                            _ => return (None, true, Vec::new()),
+                        }
+                    }
+                    insert_node(&mut roots, node, v.clone());
+                }
+            }
+        }
+        let mut ctx = self.base.clone();
+        for (root, obj) in roots {
+            ctx.declare_var(root, Value::Object(obj));
+        }
+        // Inline file() calls, located.
+        let mut expr = a.expr.clone();
+        let mut inliner = FileInliner {
+            ctx: &ctx,
+            dir: &a.dir,
+            file: a.file,
+            prefix: inst.prefix.clone(),
+            sources: &mut *self.sources,
+            diags: &mut *self.diags,
+            loads: Vec::new(),
+            failed: false,
+        };
+        inliner.visit_expr_mut(&mut expr);
+        let (loads, failed) = (inliner.loads, inliner.failed);
+        if failed {
+            return (None, true, loads);
+        }
+        let e: hcl::Expression = expr.into();
+        match e.evaluate(&ctx) {
+            Ok(v) => (Some(v), false, loads),
+            Err(err) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::eval-error",
+                        format!("cannot evaluate `{}`: {}", a.name, err.kind()),
+                    )
+                    .at(a.value_span.clone(), "while evaluating this expression"),
+                );
+                (None, true, loads)
+            }
+        }
+    }
+
+    fn eval_module(
+        &mut self,
+        inst: &Instance,
+        name: &str,
+        decl: &BlockDecl,
+        pb: &PBlock,
+        st: &State,
+    ) -> Option<BTreeMap<String, Option<Value>>> {
+        let (eb, _) = self.eval_block(inst, pb, st);
+        let mut source: Option<(String, Span)> = None;
+        let mut source_failed = false;
+        let mut inputs = BTreeMap::new();
+        for a in eb.attrs {
+            if a.name == "source" {
+                match a.value {
+                    Some(Value::String(s)) => source = Some((s, a.value_span.clone())),
+                    Some(_) => {
+                        self.diags.push(
+                            Diagnostic::error("spec::wrong-type", "module `source` must be a string path")
+                                .at(a.value_span.clone(), "not a string")
+                                .with_help("write it like `source = \"./modules/aws-key\"`"),
+                        );
+                        source_failed = true;
+                    }
+                    None => source_failed = true,
+                }
+                continue;
+            }
+            let v = match a.value {
+                Some(v) => InputValue::Value(v, a.value_span.clone()),
+                None => InputValue::Failed,
+            };
+            inputs.insert(a.name, (v, a.key_span));
+        }
+        let (source, source_span) = match (source, source_failed) {
+            (Some(s), false) => s,
+            _ => return None,
+        };
+        if inst.path.len() >= modules::MAX_DEPTH {
+            self.diags.push(
+                Diagnostic::error(
+                    "spec::module-depth",
+                    format!("modules are nested more than {} deep", modules::MAX_DEPTH),
+                )
+                .at(source_span, "too deep"),
+            );
+            return None;
+        }
+        let dir = match modules::resolve(&decl.dir, &source) {
+            Ok(dir) => dir,
+            Err(modules::SourceError::NotLocal) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::module-source",
+                        format!("module source `{source}` is not a local directory"),
+                    )
+                    .at(source_span, "only local paths are supported")
+                    .with_help("start the path with `./` or `../`, relative to this file's directory"),
+                );
+                return None;
+            }
+            Err(modules::SourceError::NotADirectory(s)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::module-not-found",
+                        format!("module `{name}`: source directory `{s}` does not exist"),
+                    )
+                    .at(source_span, "no such directory")
+                    .with_help(format!(
+                        "the path is relative to the directory of this file ({})",
+                        if inst.prefix.is_empty() { "the config directory" } else { inst.prefix.trim_end_matches('/') }
+                    )),
+                );
+                return None;
+            }
+        };
+        let identity = modules::identity(&dir);
+        if inst.ancestors.contains(&identity) {
+            self.diags.push(
+                Diagnostic::error(
+                    "spec::module-cycle",
+                    format!("module `{name}` includes itself (directory `{source}` is already being loaded)"),
+                )
+                .at(source_span, "module cycle"),
+            );
+            return None;
+        }
+        let prefix = modules::display_prefix(&inst.prefix, &source);
+        let before = self.diags.len();
+        let files = super::files::discover(&dir, &prefix, self.sources, self.diags);
+        if files.is_empty() {
+            if self.diags.len() == before {
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::module-empty",
+                        format!("module `{name}`: directory `{source}` has no .hcl files"),
+                    )
+                    .at(source_span, "empty module"),
+                );
+            }
+            return None;
+        }
+        let mut parsed = Vec::new();
+        for f in files {
+            if let Some(body) = super::parse::parse_file(f.id, self.sources, self.diags) {
+                parsed.push((f, body));
+            }
+        }
+        let decls = super::config::collect(parsed, true, self.sources, self.diags);
+        let vars = variables::resolve_module(&decls, name, &decl.header_span(), inputs, &self.base, self.diags);
+        let mut path = inst.path.clone();
+        path.push(name.to_string());
+        let mut ancestors = inst.ancestors.clone();
+        ancestors.push(identity);
+        Some(self.run(Instance {
+            path,
+            prefix,
+            ancestors,
+            decls,
+            vars,
+        }))
+    }
+}
+
+fn insert_node(roots: &mut BTreeMap<&str, hcl::Map<String, Value>>, node: &Node, v: Value) {
+    let (root, path): (&str, Vec<String>) = match node {
+        Node::Local(n) => ("local", vec![n.clone()]),
+        Node::Key(c, n) => ("key", vec![c.to_string(), n.clone()]),
+        Node::ExternalKey(n) => ("external_key", vec![n.clone()]),
+        Node::Workspace(n) => ("workspace", vec![n.clone()]),
+        Node::Module(n) => ("module", vec![n.clone()]),
+        Node::Output(_) => return,
+    };
+    let Some(mut map) = roots.get_mut(root) else { return };
+    let last = path.len() - 1;
+    for (i, p) in path.iter().enumerate() {
+        if i == last {
+            map.insert(p.clone(), v);
+            return;
+        }
+        let entry = map
+            .entry(p.clone())
+            .or_insert_with(|| Value::Object(hcl::Map::new()));
+        match entry {
+            Value::Object(m) => map = m,
+            _ => return,
+        }
+    }
+}
+
+/// Replaces `file("path")` calls by the file's contents (as a plain string, never a template),
+/// reading paths relative to the directory of the file the call is written in.
+struct FileInliner<'a, 'c> {
+    ctx: &'a Context<'c>,
+    dir: &'a Path,
+    file: FileId,
+    prefix: String,
+    sources: &'a mut SourceMap,
+    diags: &'a mut Diagnostics,
+    loads: Vec<FileId>,
+    failed: bool,
+}
+
+impl VisitMut for FileInliner<'_, '_> {
+    fn visit_expr_mut(&mut self, node: &mut Expression) {
+        if let Expression::FuncCall(call) = node
+            && call.name.name.as_str() == "file"
+            && !call.name.is_namespaced()
+            && call.args.len() == 1
+        {
+            let span = Span::new(self.file, call.span().unwrap_or(0..0));
+            let Some(arg) = call.args.iter().next().cloned() else { return };
+            let arg: hcl::Expression = arg.into();
+            let path = match arg.evaluate(self.ctx) {
+                Ok(Value::String(p)) => p,
+                Ok(_) => {
+                    self.diags.push(
+                        Diagnostic::error("spec::wrong-type", "file() needs a string path")
+                            .at(span, "not a string"),
+                    );
+                    self.failed = true;
+                    return;
+                }
+                // Names bound by `for` are not known yet: leave the call, which then fails
+                // with a clear message.
+                Err(_) => return,
+            };
+            let full = self.dir.join(&path);
+            let display = modules::display_prefix(&self.prefix, &path);
+            let display = display.trim_end_matches('/').to_string();
+            if !full.is_file() {
+                self.diags.push(
+                    Diagnostic::error("spec::file-not-found", format!("file() cannot find `{path}`"))
+                        .at(span, "no such file")
+                        .with_help(format!(
+                            "paths are relative to the directory of the file that calls file() (looked for `{display}`)"
+                        )),
+                );
+                self.failed = true;
+                return;
+            }
+            match super::files::read_text(&full, &display, self.sources, self.diags, Some(span)) {
+                Some(id) => {
+                    let text = self.sources.get(id).map(|f| f.text().to_string()).unwrap_or_default();
+                    self.loads.push(id);
+                    *node = Expression::String(Decorated::new(text));
+                }
+                None => self.failed = true,
+            }
+            return;
+        }
+        visit_mut::visit_expr_mut(self, node);
+    }
+}
