@@ -79,7 +79,11 @@ pub fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         p.severity(d.severity),
         &format!("{}[{}]", d.severity, d.code),
     );
-    let _ = writeln!(out, "{sev}{}", p.paint(p.bold(), &format!(": {}", redact_str(&d.message))));
+    let _ = writeln!(
+        out,
+        "{sev}{}",
+        p.paint(p.bold(), &format!(": {}", redact_str(&d.message)))
+    );
 
     // Groups of labels per file, primary file first.
     let mut groups: Vec<(FileId, Vec<(&Label, bool)>)> = Vec::new();
@@ -148,7 +152,11 @@ pub fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
                 last_line = Some(li);
             }
             let line_range = sf.line_range(li);
-            let start = label.span.range.start.clamp(line_range.start, line_range.end);
+            let start = label
+                .span
+                .range
+                .start
+                .clamp(line_range.start, line_range.end);
             let end = label.span.range.end.clamp(start, line_range.end);
             let (c0, c1) = (shown.column(start), shown.column(end));
             let n = c1.saturating_sub(c0).max(1);
@@ -229,7 +237,10 @@ fn render_line(sf: &SourceFile, line: usize) -> ShownLine {
     let mut col = 0usize;
     let mut offset = range.start;
     while offset < range.end {
-        if let Some(r) = redactions.iter().find(|r| r.start <= offset && offset < r.end) {
+        if let Some(r) = redactions
+            .iter()
+            .find(|r| r.start <= offset && offset < r.end)
+        {
             columns.push((offset, col));
             shown.push_str(REDACTED);
             col += REDACTED.len();
@@ -255,10 +266,7 @@ fn render_line(sf: &SourceFile, line: usize) -> ShownLine {
     columns.push((range.end, col));
     // Belt and braces: secrets the source map did not know about are still never shown.
     let text = redact_str(&shown).into_owned();
-    ShownLine {
-        text,
-        columns,
-    }
+    ShownLine { text, columns }
 }
 
 #[cfg(test)]
@@ -269,7 +277,10 @@ mod tests {
     #[test]
     fn renders_caret_under_span() {
         let mut sm = SourceMap::new();
-        let f = sm.add("main.hcl", "key \"aws\" \"prod\" {\n  regoin = \"us-east-2\"\n}\n");
+        let f = sm.add(
+            "main.hcl",
+            "key \"aws\" \"prod\" {\n  regoin = \"us-east-2\"\n}\n",
+        );
         let d = Diagnostic::error("spec::unknown-attribute", "unknown attribute `regoin`")
             .at(Span::new(f, 21..27), "unknown attribute")
             .with_help("did you mean `region`?");

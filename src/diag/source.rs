@@ -70,7 +70,11 @@ impl SourceFile {
 
     /// The byte range of 0-based line `index`, without its line terminator.
     pub fn line_range(&self, index: usize) -> Range<usize> {
-        let start = self.line_starts.get(index).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len());
         let mut end = self
             .line_starts
             .get(index + 1)
@@ -87,7 +91,10 @@ impl SourceFile {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_index(offset);
         let start = self.line_starts.get(line).copied().unwrap_or(0).min(offset);
-        let col = self.text.get(start..offset).map_or(0, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
         (to_u32(line + 1), to_u32(col + 1))
     }
 }

@@ -45,7 +45,13 @@ mod tests {
         assert_eq!(did_you_mean("regoin", c).as_deref(), Some("region"));
         assert_eq!(did_you_mean("alais", c).as_deref(), Some("alias"));
         assert_eq!(did_you_mean("zzz", c), None);
-        assert_eq!(did_you_mean("aws2", ["aws", "gcp", "azure"]).as_deref(), Some("aws"));
-        assert_eq!(did_you_mean("prd", ["prod", "dev"]).as_deref(), Some("prod"));
+        assert_eq!(
+            did_you_mean("aws2", ["aws", "gcp", "azure"]).as_deref(),
+            Some("aws")
+        );
+        assert_eq!(
+            did_you_mean("prd", ["prod", "dev"]).as_deref(),
+            Some("prod")
+        );
     }
 }

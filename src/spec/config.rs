@@ -163,16 +163,19 @@ impl Collector<'_> {
         let ident_span = span_of(file.id, block.ident.span());
         let Some(top) = schema::top_block(&ident) else {
             self.diags.push(
-                Diagnostic::error("spec::unknown-block", format!("unknown block type `{ident}`"))
-                    .at(ident_span, "unknown block type")
-                    .with_help_opt(
-                        suggest::hint(&ident, schema::top_block_names()).or_else(|| {
-                            Some(format!(
-                                "block types are: {}",
-                                schema::top_block_names().collect::<Vec<_>>().join(", ")
-                            ))
-                        }),
-                    ),
+                Diagnostic::error(
+                    "spec::unknown-block",
+                    format!("unknown block type `{ident}`"),
+                )
+                .at(ident_span, "unknown block type")
+                .with_help_opt(
+                    suggest::hint(&ident, schema::top_block_names()).or_else(|| {
+                        Some(format!(
+                            "block types are: {}",
+                            schema::top_block_names().collect::<Vec<_>>().join(", ")
+                        ))
+                    }),
+                ),
             );
             return;
         };
@@ -183,7 +186,9 @@ impl Collector<'_> {
                     format!("a module cannot contain a `{ident}` block"),
                 )
                 .at(ident_span, "only allowed in the root configuration")
-                .with_help(format!("move the `{ident}` block to the root configuration")),
+                .with_help(format!(
+                    "move the `{ident}` block to the root configuration"
+                )),
             );
             return;
         }
@@ -197,7 +202,11 @@ impl Collector<'_> {
                 format!(
                     "`{ident}` blocks take {want} label{}: {}",
                     if want == 1 { "" } else { "s" },
-                    top.labels.iter().map(|l| format!("<{l}>")).collect::<Vec<_>>().join(" ")
+                    top.labels
+                        .iter()
+                        .map(|l| format!("<{l}>"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 )
             };
             let example = match ident.as_str() {
@@ -218,8 +227,17 @@ impl Collector<'_> {
                 .map_or(ident_span.clone(), |s| Span::new(file.id, s));
             self.diags.push(
                 Diagnostic::error("spec::wrong-label-count", format!("{shape}, found {got}"))
-                    .at(span, if got > want { "unexpected label" } else { "labels missing" })
-                    .with_help_opt((!example.is_empty()).then(|| format!("write it like `{example}`"))),
+                    .at(
+                        span,
+                        if got > want {
+                            "unexpected label"
+                        } else {
+                            "labels missing"
+                        },
+                    )
+                    .with_help_opt(
+                        (!example.is_empty()).then(|| format!("write it like `{example}`")),
+                    ),
             );
             return;
         }
@@ -235,9 +253,15 @@ impl Collector<'_> {
             self.diags.push(
                 Diagnostic::error(
                     "spec::unknown-label",
-                    format!("unknown {} `{got}` in `{ident}` block", top.labels.first().unwrap_or(&"label")),
+                    format!(
+                        "unknown {} `{got}` in `{ident}` block",
+                        top.labels.first().unwrap_or(&"label")
+                    ),
                 )
-                .at(label_span, format!("expected one of: {}", values.join(", ")))
+                .at(
+                    label_span,
+                    format!("expected one of: {}", values.join(", ")),
+                )
                 .with_help_opt(suggest::hint(&got, values.iter().copied())),
             );
             return;
@@ -254,8 +278,13 @@ impl Collector<'_> {
                     "spec::invalid-name",
                     format!("`{}` is not a valid {} name", l.as_str(), ident),
                 )
-                .at(span_of(file.id, block.labels.get(i).and_then(|l| l.span())), "invalid name")
-                .with_help("names start with a letter or `_` and contain letters, digits, `_` and `-`"),
+                .at(
+                    span_of(file.id, block.labels.get(i).and_then(|l| l.span())),
+                    "invalid name",
+                )
+                .with_help(
+                    "names start with a letter or `_` and contain letters, digits, `_` and `-`",
+                ),
             );
             return;
         }
@@ -263,13 +292,17 @@ impl Collector<'_> {
             if let Some(l) = block.labels.first()
                 && schema::is_secret_name(l.as_str())
             {
-                self.diags.push(secret_name_diag(
-                    l.as_str(),
-                    span_of(file.id, l.span()),
-                ));
+                self.diags
+                    .push(secret_name_diag(l.as_str(), span_of(file.id, l.span())));
             }
         }
-        self.body(file, &block.body, body_schema, &title_of(&block), ident_span.clone());
+        self.body(
+            file,
+            &block.body,
+            body_schema,
+            &title_of(&block),
+            ident_span.clone(),
+        );
         let decl = BlockDecl {
             file: file.id,
             dir: file.dir.clone(),
@@ -281,7 +314,14 @@ impl Collector<'_> {
     }
 
     /// Checks a block body against its schema (recursively for nested blocks).
-    fn body(&mut self, file: &SpecFile, body: &Body, sch: &'static BlockSchema, title: &str, header: Span) {
+    fn body(
+        &mut self,
+        file: &SpecFile,
+        body: &Body,
+        sch: &'static BlockSchema,
+        title: &str,
+        header: Span,
+    ) {
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
         for attr in body.attributes() {
             let name = attr.key.as_str();
@@ -311,7 +351,11 @@ impl Collector<'_> {
             let help = suggest::hint(name, sch.attrs.iter().map(|a| a.name)).or_else(|| {
                 Some(format!(
                     "{title} accepts: {}",
-                    sch.attrs.iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
+                    sch.attrs
+                        .iter()
+                        .map(|a| a.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             });
             let help = if sch.attrs.is_empty() { None } else { help };
@@ -379,7 +423,11 @@ impl Collector<'_> {
                         format!("{title} is missing required attribute `{}`", a.name),
                     )
                     .at(header.clone(), format!("`{}` is required here", a.name))
-                    .with_help(format!("add `{} = <{}>`", a.name, a.ty.describe())),
+                    .with_help(format!(
+                        "add `{} = <{}>`",
+                        a.name,
+                        a.ty.describe()
+                    )),
                 );
             }
         }
@@ -467,7 +515,9 @@ impl Collector<'_> {
                 return;
             }
             "provider" => {
-                let Ok(cloud) = name.parse::<Cloud>() else { return };
+                let Ok(cloud) = name.parse::<Cloud>() else {
+                    return;
+                };
                 match d.providers.get(&cloud) {
                     Some(first) => Some(first.header_span()),
                     None => {
@@ -477,7 +527,9 @@ impl Collector<'_> {
                 }
             }
             "key" => {
-                let Ok(cloud) = name.parse::<Cloud>() else { return };
+                let Ok(cloud) = name.parse::<Cloud>() else {
+                    return;
+                };
                 let key_name = decl.label(1).unwrap_or_default().to_string();
                 let k = (cloud, key_name);
                 match d.keys.get(&k) {
@@ -591,7 +643,10 @@ mod tests {
                 "spec::top-level-attribute",
             ]
         );
-        let unknown = ds.iter().find(|d| d.code == "spec::unknown-attribute").unwrap();
+        let unknown = ds
+            .iter()
+            .find(|d| d.code == "spec::unknown-attribute")
+            .unwrap();
         assert_eq!(unknown.help.as_deref(), Some("did you mean `region`?"));
     }
 

@@ -98,6 +98,8 @@ pub enum Node {
     Workspace(String),
     Module(String),
     Output(String),
+    /// `provider "<cloud>"` (root only): keys fall back to its region / project / tenant.
+    Provider(Cloud),
 }
 
 impl fmt::Display for Node {
@@ -109,6 +111,7 @@ impl fmt::Display for Node {
             Node::Workspace(n) => write!(f, "workspace.{n}"),
             Node::Module(n) => write!(f, "module.{n}"),
             Node::Output(n) => write!(f, "output.{n}"),
+            Node::Provider(c) => write!(f, "provider.{c}"),
         }
     }
 }
@@ -180,6 +183,17 @@ pub struct Evaluator<'a> {
     pub diags: &'a mut Diagnostics,
     pub base: Context<'static>,
     pub blocks: Vec<EvalBlock>,
+    /// Evaluated root `provider` blocks, for the keys' fall-backs (in every module).
+    pub root_providers: BTreeMap<Cloud, Value>,
+}
+
+/// The key attribute that falls back to the provider block, per cloud.
+pub fn provider_fallback(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Aws => "region",
+        Cloud::Gcp => "project",
+        Cloud::Azure => "tenant_id",
+    }
 }
 
 impl Evaluator<'_> {
@@ -222,6 +236,9 @@ impl Evaluator<'_> {
         for (n, b) in &d.outputs {
             decl_of.insert(Node::Output(n.clone()), b);
         }
+        for (c, b) in &d.providers {
+            decl_of.insert(Node::Provider(*c), b);
+        }
         for (node, decl) in &decl_of {
             let pb = self.prepare_decl(&inst, decl);
             nodes.insert(node.clone(), pb);
@@ -237,6 +254,17 @@ impl Evaluator<'_> {
                     && seen.insert(n.clone())
                 {
                     deps.push((n.clone(), Span::new(pb.file, r.span.clone())));
+                }
+            }
+            // Implicit: keys read their provider's settings, modules read all of them.
+            for c in d.providers.keys() {
+                let implicit = match node {
+                    Node::Key(kc, _) => kc == c,
+                    Node::Module(_) => true,
+                    _ => false,
+                };
+                if implicit {
+                    deps.push((Node::Provider(*c), pb.header.clone()));
                 }
             }
             edges.insert(node.clone(), deps);
@@ -270,10 +298,16 @@ impl Evaluator<'_> {
             if st.poisoned.contains(&node) {
                 continue;
             }
-            let Some(pb) = nodes.remove(&node) else { continue };
+            let Some(pb) = nodes.remove(&node) else {
+                continue;
+            };
             match &node {
                 Node::Local(_) | Node::Output(_) => {
-                    let attr_name = if matches!(node, Node::Local(_)) { None } else { Some("value") };
+                    let attr_name = if matches!(node, Node::Local(_)) {
+                        None
+                    } else {
+                        Some("value")
+                    };
                     let (eb, failed) = self.eval_block(&inst, &pb, &st);
                     let v = eb
                         .attrs
@@ -289,17 +323,25 @@ impl Evaluator<'_> {
                         }
                     }
                 }
-                Node::Key(..) | Node::ExternalKey(_) | Node::Workspace(_) => {
+                Node::Key(..) | Node::ExternalKey(_) | Node::Workspace(_) | Node::Provider(_) => {
                     let (eb, failed) = self.eval_block(&inst, &pb, &st);
                     if failed {
                         st.poisoned.insert(node.clone());
                     } else {
-                        st.values.insert(node.clone(), self.object_value(&inst, &node, &eb));
+                        let v = self.object_value(&inst, &node, &eb);
+                        if let Node::Provider(c) = &node
+                            && inst.path.is_empty()
+                        {
+                            self.root_providers.insert(*c, v.clone());
+                        }
+                        st.values.insert(node.clone(), v);
                     }
                     self.blocks.push(eb);
                 }
                 Node::Module(name) => {
-                    let Some(decl) = decl_of.get(&node) else { continue };
+                    let Some(decl) = decl_of.get(&node) else {
+                        continue;
+                    };
                     match self.eval_module(&inst, name, decl, &pb, &st) {
                         Some(outputs) => {
                             let obj: hcl::Map<String, Value> = outputs
@@ -322,7 +364,6 @@ impl Evaluator<'_> {
             .anthropic
             .iter()
             .chain(d.backend.iter())
-            .chain(d.providers.values())
             .chain(d.removed.iter())
             .chain(d.imports.iter())
             .chain(d.lint.iter())
@@ -348,6 +389,17 @@ impl Evaluator<'_> {
                 obj.insert(a.name.to_string(), v);
             }
         }
+        if let Node::Key(c, _) = node {
+            let name = provider_fallback(*c);
+            if let Some(v) = self
+                .root_providers
+                .get(c)
+                .and_then(|p| p.as_object())
+                .and_then(|p| p.get(name))
+            {
+                obj.insert(name.to_string(), v.clone());
+            }
+        }
         for a in &eb.attrs {
             if let Some(v) = &a.value {
                 obj.insert(a.name.clone(), v.clone());
@@ -367,7 +419,14 @@ impl Evaluator<'_> {
     }
 
     fn prepare_decl(&mut self, inst: &Instance, decl: &BlockDecl) -> PBlock {
-        self.prepare_block(inst, decl.file, &decl.dir, &decl.block, decl.schema, decl.header_span())
+        self.prepare_block(
+            inst,
+            decl.file,
+            &decl.dir,
+            &decl.block,
+            decl.schema,
+            decl.header_span(),
+        )
     }
 
     fn prepare_block(
@@ -403,8 +462,16 @@ impl Evaluator<'_> {
         PBlock {
             file,
             ident: block.ident.as_str().to_string(),
-            labels: block.labels.iter().map(|l| l.as_str().to_string()).collect(),
-            label_spans: block.labels.iter().map(|l| span_of(file, l.span())).collect(),
+            labels: block
+                .labels
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect(),
+            label_spans: block
+                .labels
+                .iter()
+                .map(|l| span_of(file, l.span()))
+                .collect(),
             header,
             schema: sch,
             attrs,
@@ -438,11 +505,19 @@ impl Evaluator<'_> {
         for f in &found.funcs {
             if f.namespaced || !functions::is_known(&f.name) {
                 self.diags.push(
-                    Diagnostic::error("spec::unknown-function", format!("unknown function `{}`", f.name))
-                        .at(Span::new(file, f.span.clone()), "not a function cmek knows")
-                        .with_help_opt(suggest::hint(&f.name, functions::NAMES.iter().copied()).or_else(|| {
-                            Some(format!("available functions: {}", functions::NAMES.join(", ")))
-                        })),
+                    Diagnostic::error(
+                        "spec::unknown-function",
+                        format!("unknown function `{}`", f.name),
+                    )
+                    .at(Span::new(file, f.span.clone()), "not a function cmek knows")
+                    .with_help_opt(
+                        suggest::hint(&f.name, functions::NAMES.iter().copied()).or_else(|| {
+                            Some(format!(
+                                "available functions: {}",
+                                functions::NAMES.join(", ")
+                            ))
+                        }),
+                    ),
                 );
                 p.bad = true;
             }
@@ -462,14 +537,15 @@ impl Evaluator<'_> {
         let d = &inst.decls;
         let root = r.parts[0].as_str();
         let sp = |n: usize| Span::new(file, r.span_through(n));
-        let err = |diags: &mut Diagnostics, n: usize, msg: String, label: &str, help: Option<String>| {
-            diags.push(
-                Diagnostic::error("spec::unknown-reference", msg)
-                    .at(sp(n), label)
-                    .with_help_opt(help),
-            );
-            Err(())
-        };
+        let err =
+            |diags: &mut Diagnostics, n: usize, msg: String, label: &str, help: Option<String>| {
+                diags.push(
+                    Diagnostic::error("spec::unknown-reference", msg)
+                        .at(sp(n), label)
+                        .with_help_opt(help),
+                );
+                Err(())
+            };
         let need = |diags: &mut Diagnostics, n: usize, example: &str| -> Result<(), ()> {
             if r.parts.len() > n {
                 return Ok(());
@@ -493,7 +569,13 @@ impl Evaluator<'_> {
                 }
                 let help = suggest::hint(name, d.variables.keys().map(String::as_str))
                     .or_else(|| Some(format!("declare it: `variable \"{name}\" {{}}`")));
-                err(self.diags, 1, format!("unknown variable `var.{name}`"), "not declared", help)
+                err(
+                    self.diags,
+                    1,
+                    format!("unknown variable `var.{name}`"),
+                    "not declared",
+                    help,
+                )
             }
             "local" => {
                 need(self.diags, 1, "local.name")?;
@@ -502,24 +584,52 @@ impl Evaluator<'_> {
                     return Ok(Some(Dep::Node(Node::Local(name.clone()))));
                 }
                 let help = suggest::hint(name, d.locals.keys().map(String::as_str));
-                err(self.diags, 1, format!("unknown local value `local.{name}`"), "not defined in any `locals` block", help)
+                err(
+                    self.diags,
+                    1,
+                    format!("unknown local value `local.{name}`"),
+                    "not defined in any `locals` block",
+                    help,
+                )
             }
             "key" => {
                 need(self.diags, 2, "key.aws.prod")?;
                 let cloud_s = &r.parts[1];
                 let Ok(cloud) = cloud_s.parse::<Cloud>() else {
                     let help = suggest::hint(cloud_s, Cloud::ALL.iter().map(|c| c.as_str()));
-                    return err(self.diags, 1, format!("unknown cloud `{cloud_s}` in `{}`", r.text_through(2)), "expected aws, gcp or azure", help);
+                    return err(
+                        self.diags,
+                        1,
+                        format!("unknown cloud `{cloud_s}` in `{}`", r.text_through(2)),
+                        "expected aws, gcp or azure",
+                        help,
+                    );
                 };
                 let name = &r.parts[2];
                 if !d.keys.contains_key(&(cloud, name.clone())) {
-                    let help = suggest::hint(name, d.key_names(cloud)).map(|s| format!("did you mean `key.{cloud}.{}`?", s.trim_start_matches("did you mean `").trim_end_matches("`?"))).or_else(|| {
-                        Cloud::ALL
-                            .iter()
-                            .find(|c| d.keys.contains_key(&(**c, name.clone())))
-                            .map(|c| format!("did you mean `key.{c}.{name}`?"))
-                    });
-                    return err(self.diags, 2, format!("unknown reference `key.{cloud}.{name}`: there is no `key \"{cloud}\" \"{name}\"` block"), "no such key", help);
+                    let help = suggest::hint(name, d.key_names(cloud))
+                        .map(|s| {
+                            format!(
+                                "did you mean `key.{cloud}.{}`?",
+                                s.trim_start_matches("did you mean `")
+                                    .trim_end_matches("`?")
+                            )
+                        })
+                        .or_else(|| {
+                            Cloud::ALL
+                                .iter()
+                                .find(|c| d.keys.contains_key(&(**c, name.clone())))
+                                .map(|c| format!("did you mean `key.{c}.{name}`?"))
+                        });
+                    return err(
+                        self.diags,
+                        2,
+                        format!(
+                            "unknown reference `key.{cloud}.{name}`: there is no `key \"{cloud}\" \"{name}\"` block"
+                        ),
+                        "no such key",
+                        help,
+                    );
                 }
                 let sch = match cloud {
                     Cloud::Aws => &schema::KEY_AWS,
@@ -533,14 +643,30 @@ impl Evaluator<'_> {
                 need(self.diags, 1, &format!("{root}.prod"))?;
                 let name = &r.parts[1];
                 let (map, node, sch) = if root == "external_key" {
-                    (&d.external_keys, Node::ExternalKey(name.clone()), &schema::EXTERNAL_KEY)
+                    (
+                        &d.external_keys,
+                        Node::ExternalKey(name.clone()),
+                        &schema::EXTERNAL_KEY,
+                    )
                 } else {
-                    (&d.workspaces, Node::Workspace(name.clone()), &schema::WORKSPACE)
+                    (
+                        &d.workspaces,
+                        Node::Workspace(name.clone()),
+                        &schema::WORKSPACE,
+                    )
                 };
                 if !map.contains_key(name) {
                     let help = suggest::hint(name, map.keys().map(String::as_str))
                         .map(|h| h.replace("did you mean `", &format!("did you mean `{root}.")));
-                    return err(self.diags, 1, format!("unknown reference `{root}.{name}`: there is no `{root} \"{name}\"` block"), &format!("no such {root}"), help);
+                    return err(
+                        self.diags,
+                        1,
+                        format!(
+                            "unknown reference `{root}.{name}`: there is no `{root} \"{name}\"` block"
+                        ),
+                        &format!("no such {root}"),
+                        help,
+                    );
                 }
                 self.check_attr_ref(file, r, 2, sch)?;
                 Ok(Some(Dep::Node(node)))
@@ -552,20 +678,51 @@ impl Evaluator<'_> {
                     return Ok(Some(Dep::Node(Node::Module(name.clone()))));
                 }
                 let help = suggest::hint(name, d.modules.keys().map(String::as_str));
-                err(self.diags, 1, format!("unknown module `module.{name}`"), "no such module block", help)
+                err(
+                    self.diags,
+                    1,
+                    format!("unknown module `module.{name}`"),
+                    "no such module block",
+                    help,
+                )
             }
             other => {
                 let help = suggest::hint(other, ROOTS.iter().copied())
-                    .or_else(|| d.locals.contains_key(other).then(|| format!("did you mean `local.{other}`?")))
-                    .or_else(|| d.variables.contains_key(other).then(|| format!("did you mean `var.{other}`?")))
-                    .or_else(|| Some(format!("references start with one of: {}", ROOTS.join(", "))));
-                err(self.diags, 0, format!("unknown reference `{}`", r.parts.join(".")), "unknown name", help)
+                    .or_else(|| {
+                        d.locals
+                            .contains_key(other)
+                            .then(|| format!("did you mean `local.{other}`?"))
+                    })
+                    .or_else(|| {
+                        d.variables
+                            .contains_key(other)
+                            .then(|| format!("did you mean `var.{other}`?"))
+                    })
+                    .or_else(|| {
+                        Some(format!(
+                            "references start with one of: {}",
+                            ROOTS.join(", ")
+                        ))
+                    });
+                err(
+                    self.diags,
+                    0,
+                    format!("unknown reference `{}`", r.parts.join(".")),
+                    "unknown name",
+                    help,
+                )
             }
         }
     }
 
     /// `key.aws.prod.regoin`: the attribute after a block reference must exist.
-    fn check_attr_ref(&mut self, file: FileId, r: &RefUse, idx: usize, sch: &BlockSchema) -> Result<(), ()> {
+    fn check_attr_ref(
+        &mut self,
+        file: FileId,
+        r: &RefUse,
+        idx: usize,
+        sch: &BlockSchema,
+    ) -> Result<(), ()> {
         let Some(attr) = r.parts.get(idx) else {
             return Ok(());
         };
@@ -624,7 +781,12 @@ impl Evaluator<'_> {
     }
 
     /// Evaluates one attribute: `(value, failed, files read)`.
-    fn eval_attr(&mut self, inst: &Instance, a: &PAttr, st: &State) -> (Option<Value>, bool, Vec<FileId>) {
+    fn eval_attr(
+        &mut self,
+        inst: &Instance,
+        a: &PAttr,
+        st: &State,
+    ) -> (Option<Value>, bool, Vec<FileId>) {
         if !a.ty.is_evaluated() {
             return (None, false, Vec::new());
         }
@@ -733,9 +895,12 @@ impl Evaluator<'_> {
                     Some(Value::String(s)) => source = Some((s, a.value_span.clone())),
                     Some(_) => {
                         self.diags.push(
-                            Diagnostic::error("spec::wrong-type", "module `source` must be a string path")
-                                .at(a.value_span.clone(), "not a string")
-                                .with_help("write it like `source = \"./modules/aws-key\"`"),
+                            Diagnostic::error(
+                                "spec::wrong-type",
+                                "module `source` must be a string path",
+                            )
+                            .at(a.value_span.clone(), "not a string")
+                            .with_help("write it like `source = \"./modules/aws-key\"`"),
                         );
                         source_failed = true;
                     }
@@ -772,7 +937,9 @@ impl Evaluator<'_> {
                         format!("module source `{source}` is not a local directory"),
                     )
                     .at(source_span, "only local paths are supported")
-                    .with_help("start the path with `./` or `../`, relative to this file's directory"),
+                    .with_help(
+                        "start the path with `./` or `../`, relative to this file's directory",
+                    ),
                 );
                 return None;
             }
@@ -785,7 +952,11 @@ impl Evaluator<'_> {
                     .at(source_span, "no such directory")
                     .with_help(format!(
                         "the path is relative to the directory of this file ({})",
-                        if inst.prefix.is_empty() { "the config directory" } else { inst.prefix.trim_end_matches('/') }
+                        if inst.prefix.is_empty() {
+                            "the config directory"
+                        } else {
+                            inst.prefix.trim_end_matches('/')
+                        }
                     )),
                 );
                 return None;
@@ -824,7 +995,14 @@ impl Evaluator<'_> {
             }
         }
         let decls = super::config::collect(parsed, true, self.sources, self.diags);
-        let vars = variables::resolve_module(&decls, name, &decl.header_span(), inputs, &self.base, self.diags);
+        let vars = variables::resolve_module(
+            &decls,
+            name,
+            &decl.header_span(),
+            inputs,
+            &self.base,
+            self.diags,
+        );
         let mut path = inst.path.clone();
         path.push(name.to_string());
         let mut ancestors = inst.ancestors.clone();
@@ -846,9 +1024,11 @@ fn insert_node(roots: &mut BTreeMap<&str, hcl::Map<String, Value>>, node: &Node,
         Node::ExternalKey(n) => ("external_key", vec![n.clone()]),
         Node::Workspace(n) => ("workspace", vec![n.clone()]),
         Node::Module(n) => ("module", vec![n.clone()]),
-        Node::Output(_) => return,
+        Node::Output(_) | Node::Provider(_) => return,
     };
-    let Some(mut map) = roots.get_mut(root) else { return };
+    let Some(mut map) = roots.get_mut(root) else {
+        return;
+    };
     let last = path.len() - 1;
     for (i, p) in path.iter().enumerate() {
         if i == last {
@@ -886,7 +1066,9 @@ impl VisitMut for FileInliner<'_, '_> {
             && call.args.len() == 1
         {
             let span = Span::new(self.file, call.span().unwrap_or(0..0));
-            let Some(arg) = call.args.iter().next().cloned() else { return };
+            let Some(arg) = call.args.iter().next().cloned() else {
+                return;
+            };
             let arg: hcl::Expression = arg.into();
             let path = match arg.evaluate(self.ctx) {
                 Ok(Value::String(p)) => p,
@@ -918,7 +1100,11 @@ impl VisitMut for FileInliner<'_, '_> {
             }
             match super::files::read_text(&full, &display, self.sources, self.diags, Some(span)) {
                 Some(id) => {
-                    let text = self.sources.get(id).map(|f| f.text().to_string()).unwrap_or_default();
+                    let text = self
+                        .sources
+                        .get(id)
+                        .map(|f| f.text().to_string())
+                        .unwrap_or_default();
                     self.loads.push(id);
                     *node = Expression::String(Decorated::new(text));
                 }

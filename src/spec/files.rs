@@ -57,7 +57,10 @@ pub fn discover(
     for entry in entries {
         let Ok(entry) = entry else { continue };
         let path = entry.path();
-        let is_file = entry.file_type().map(|t| t.is_file() || t.is_symlink()).unwrap_or(false);
+        let is_file = entry
+            .file_type()
+            .map(|t| t.is_file() || t.is_symlink())
+            .unwrap_or(false);
         if !is_file || path.is_dir() {
             continue;
         }
@@ -124,7 +127,10 @@ pub fn read_text(
             None
         }
         Err(ReadError::Io(e)) => {
-            let d = Diagnostic::error("spec::unreadable-file", format!("cannot read `{display}`: {e}"));
+            let d = Diagnostic::error(
+                "spec::unreadable-file",
+                format!("cannot read `{display}`: {e}"),
+            );
             let span = at.unwrap_or_else(|| Span::file_start(placeholder(sources, display)));
             diags.push(d.at(span, "cannot read this file"));
             None
@@ -178,7 +184,10 @@ mod tests {
         let d = ds.iter().next().unwrap();
         assert_eq!(d.code, "spec::not-utf8");
         let l = d.primary.as_ref().unwrap();
-        assert_eq!(sm.get(l.span.file).unwrap().line_col(l.span.range.start), (2, 1));
+        assert_eq!(
+            sm.get(l.span.file).unwrap().line_col(l.span.range.start),
+            (2, 1)
+        );
     }
 
     #[test]

@@ -49,21 +49,45 @@ pub fn base_context() -> Context<'static> {
     let list = || ParamType::array_of(ParamType::Any);
     let obj = || ParamType::object_of(ParamType::Any);
     let def = |params: Vec<ParamType>, f: hcl::eval::Func| FuncDef::new(f, params);
-    ctx.declare_func("coalesce", FuncDef::builder().variadic_param(any()).build(coalesce));
-    ctx.declare_func("concat", FuncDef::builder().variadic_param(list()).build(concat));
+    ctx.declare_func(
+        "coalesce",
+        FuncDef::builder().variadic_param(any()).build(coalesce),
+    );
+    ctx.declare_func(
+        "concat",
+        FuncDef::builder().variadic_param(list()).build(concat),
+    );
     ctx.declare_func("contains", def(vec![list(), any()], contains));
     ctx.declare_func("distinct", def(vec![list()], distinct));
     ctx.declare_func("file", def(vec![s()], file_placeholder));
     ctx.declare_func("flatten", def(vec![list()], flatten));
-    ctx.declare_func("format", FuncDef::builder().param(s()).variadic_param(any()).build(format));
+    ctx.declare_func(
+        "format",
+        FuncDef::builder()
+            .param(s())
+            .variadic_param(any())
+            .build(format),
+    );
     ctx.declare_func("join", def(vec![s(), list()], join));
     ctx.declare_func("jsondecode", def(vec![s()], jsondecode));
     ctx.declare_func("jsonencode", def(vec![any()], jsonencode));
     ctx.declare_func("keys", def(vec![obj()], keys));
     ctx.declare_func("length", def(vec![any()], length));
-    ctx.declare_func("lookup", FuncDef::builder().param(obj()).param(s()).variadic_param(any()).build(lookup));
+    ctx.declare_func(
+        "lookup",
+        FuncDef::builder()
+            .param(obj())
+            .param(s())
+            .variadic_param(any())
+            .build(lookup),
+    );
     ctx.declare_func("lower", def(vec![s()], lower));
-    ctx.declare_func("merge", FuncDef::builder().variadic_param(ParamType::nullable(obj())).build(merge));
+    ctx.declare_func(
+        "merge",
+        FuncDef::builder()
+            .variadic_param(ParamType::nullable(obj()))
+            .build(merge),
+    );
     ctx.declare_func("replace", def(vec![s(), s(), s()], replace));
     ctx.declare_func("split", def(vec![s(), s()], split));
     ctx.declare_func("tolist", def(vec![list()], tolist));
@@ -78,7 +102,8 @@ pub fn base_context() -> Context<'static> {
 }
 
 fn arg(args: &FuncArgs, i: usize) -> Result<&Value, String> {
-    args.get(i).ok_or_else(|| format!("missing argument {}", i + 1))
+    args.get(i)
+        .ok_or_else(|| format!("missing argument {}", i + 1))
 }
 
 fn str_arg(args: &FuncArgs, i: usize) -> Result<&str, String> {
@@ -189,9 +214,8 @@ fn format(args: FuncArgs) -> Result<Value, String> {
             .ok_or_else(|| format!("not enough arguments for `%{verb}`"))?;
         match verb {
             's' | 'v' => out.push_str(
-                &primitive_string(v).unwrap_or_else(|| {
-                    serde_json::to_string(v).unwrap_or_default()
-                }),
+                &primitive_string(v)
+                    .unwrap_or_else(|| serde_json::to_string(v).unwrap_or_default()),
             ),
             'd' => match v {
                 Value::Number(n) if n.is_i64() || n.is_u64() => out.push_str(&n.to_string()),
@@ -243,7 +267,10 @@ fn sorted_keys(m: &hcl::Map<String, Value>) -> Vec<&String> {
 fn keys(args: FuncArgs) -> Result<Value, String> {
     let m = object_arg(&args, 0)?;
     Ok(Value::Array(
-        sorted_keys(m).into_iter().map(|k| Value::String(k.clone())).collect(),
+        sorted_keys(m)
+            .into_iter()
+            .map(|k| Value::String(k.clone()))
+            .collect(),
     ))
 }
 

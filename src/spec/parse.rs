@@ -14,11 +14,9 @@ pub fn parse_file(file: FileId, sources: &SourceMap, diags: &mut Diagnostics) ->
             let offset = e.location().offset().min(text.len());
             let at_end = text[offset..].trim().is_empty() || offset + 1 >= text.len();
             let end = (offset + 1).min(text.len());
-            let mut d = Diagnostic::error(
-                "spec::syntax",
-                format!("HCL syntax error: {}", e.message()),
-            )
-            .at(Span::new(file, offset..end), "here");
+            let mut d =
+                Diagnostic::error("spec::syntax", format!("HCL syntax error: {}", e.message()))
+                    .at(Span::new(file, offset..end), "here");
             if at_end {
                 d = d.with_help(
                     "the file ended early: check for an unclosed `{`, `[`, `(` or string",

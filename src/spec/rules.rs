@@ -62,7 +62,11 @@ pub fn org_uuid(s: &str) -> Result<(), Violation> {
         return Err(v(
             code,
             "`organization_uuid` must be a bare UUID without braces",
-            if is_lower_uuid(&inner) { fix(inner) } else { None },
+            if is_lower_uuid(&inner) {
+                fix(inner)
+            } else {
+                None
+            },
         ));
     }
     let lower = s.to_ascii_lowercase();
@@ -101,14 +105,18 @@ pub fn aws_region(s: &str) -> Result<(), Violation> {
         return Err(v(
             "spec::govcloud-region",
             format!("`{s}` is an AWS GovCloud region; Anthropic cannot reach keys in GovCloud"),
-            Some(String::from("use a US commercial region such as `us-east-2`")),
+            Some(String::from(
+                "use a US commercial region such as `us-east-2`",
+            )),
         ));
     }
     if s.starts_with("us-iso") {
         return Err(v(
             "spec::region",
             format!("`{s}` is an isolated AWS partition region that Anthropic cannot reach"),
-            Some(String::from("use a US commercial region such as `us-east-2`")),
+            Some(String::from(
+                "use a US commercial region such as `us-east-2`",
+            )),
         ));
     }
     let hint = crate::diag::suggest::did_you_mean(s, AWS_US_REGIONS.iter().copied())
@@ -129,19 +137,28 @@ pub fn aws_region(s: &str) -> Result<(), Violation> {
 
 pub fn gcp_location(s: &str) -> Result<(), Violation> {
     let l = s.to_ascii_lowercase();
-    let multi = ["us", "global", "nam4", "nam6", "nam7", "nam8", "nam9", "nam10", "nam11", "nam12", "nam13", "nam14", "nam15", "eur3", "eur4", "eur5", "eur6", "eu", "asia", "europe"];
+    let multi = [
+        "us", "global", "nam4", "nam6", "nam7", "nam8", "nam9", "nam10", "nam11", "nam12", "nam13",
+        "nam14", "nam15", "eur3", "eur4", "eur5", "eur6", "eu", "asia", "europe",
+    ];
     if multi.contains(&l.as_str()) || l.starts_with("nam") {
         return Err(v(
             "spec::gcp-location",
-            format!("`{s}` is a multi-region location; Anthropic CMEK needs a single-region US location"),
-            Some(String::from("use a single US region such as `us-east5` or `us-central1`")),
+            format!(
+                "`{s}` is a multi-region location; Anthropic CMEK needs a single-region US location"
+            ),
+            Some(String::from(
+                "use a single US region such as `us-east5` or `us-central1`",
+            )),
         ));
     }
     if !l.starts_with("us-") || l != s {
         return Err(v(
             "spec::gcp-location",
             format!("Google Cloud location `{s}` is not a US region"),
-            Some(String::from("use a single US region such as `us-east5` or `us-central1`")),
+            Some(String::from(
+                "use a single US region such as `us-east5` or `us-central1`",
+            )),
         ));
     }
     Ok(())
@@ -153,7 +170,9 @@ pub fn aws_rotation_days(n: u64) -> Result<u32, Violation> {
         _ => Err(v(
             "spec::rotation-period",
             format!("`rotation_period_days` is {n}; AWS KMS accepts 90 to 2560 days"),
-            Some(String::from("use a value between 90 and 2560 (365 is the AWS default)")),
+            Some(String::from(
+                "use a value between 90 and 2560 (365 is the AWS default)",
+            )),
         )),
     }
 }
@@ -164,7 +183,9 @@ pub fn gcp_rotation_period(s: &str) -> Result<u64, Violation> {
         v(
             "spec::rotation-period",
             format!("`rotation_period` `{s}` is not a duration"),
-            Some(String::from("write it like \"90d\", \"2160h\" or \"7776000s\"")),
+            Some(String::from(
+                "write it like \"90d\", \"2160h\" or \"7776000s\"",
+            )),
         )
     };
     let t = s.trim();
@@ -196,7 +217,9 @@ pub fn gcp_protection_level(s: &str) -> Result<GcpProtectionLevel, Violation> {
             format!("protection level `{other}` is not supported"),
             Some(match other.to_ascii_uppercase().as_str() {
                 u @ ("HSM" | "SOFTWARE") => format!("write it in capitals: `\"{u}\"`"),
-                _ => String::from("use \"HSM\" (recommended) or \"SOFTWARE\"; EXTERNAL keys are not supported"),
+                _ => String::from(
+                    "use \"HSM\" (recommended) or \"SOFTWARE\"; EXTERNAL keys are not supported",
+                ),
             }),
         )),
     }
@@ -252,17 +275,23 @@ pub fn vault_uri(s: &str) -> Result<String, Violation> {
             )),
         )
     };
-    let rest = s.strip_prefix("https://").ok_or_else(|| bad("it must start with https://"))?;
+    let rest = s
+        .strip_prefix("https://")
+        .ok_or_else(|| bad("it must start with https://"))?;
     let host = rest.strip_suffix('/').unwrap_or(rest);
     let (name, suffix) = host.split_once('.').ok_or_else(|| bad("no host name"))?;
     if suffix != "vault.azure.net" && suffix != "managedhsm.azure.net" {
-        return Err(bad("the host must end in .vault.azure.net or .managedhsm.azure.net (sovereign clouds are not supported)"));
+        return Err(bad(
+            "the host must end in .vault.azure.net or .managedhsm.azure.net (sovereign clouds are not supported)",
+        ));
     }
     let ok_name = (3..=24).contains(&name.len())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
     if !ok_name {
-        return Err(bad("the vault name must be 3-24 letters, digits and hyphens, starting with a letter"));
+        return Err(bad(
+            "the vault name must be 3-24 letters, digits and hyphens, starting with a letter",
+        ));
     }
     Ok(format!("https://{}.{suffix}/", name.to_ascii_lowercase()))
 }
@@ -282,7 +311,10 @@ pub fn workspace_id(s: &str) -> Result<(), Violation> {
 
 /// `api_key_env` names an environment variable; it never holds the key.
 pub fn env_var_name(s: &str) -> Result<(), Violation> {
-    let ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let ok = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         return Ok(());
@@ -318,12 +350,15 @@ pub fn aws_alias(s: &str) -> Result<(), Violation> {
         Some(n) if n.starts_with("aws/") => Err(v(
             "spec::aws-alias",
             format!("alias `{s}` is reserved for AWS managed keys"),
-            Some(String::from("choose a name like `alias/anthropic-cmek-prod`")),
+            Some(String::from(
+                "choose a name like `alias/anthropic-cmek-prod`",
+            )),
         )),
         Some(n)
             if !n.is_empty()
                 && n.len() <= 250
-                && n.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c)) =>
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c)) =>
         {
             Ok(())
         }
@@ -384,7 +419,10 @@ mod tests {
     #[test]
     fn regions_and_locations() {
         assert!(aws_region("us-east-2").is_ok());
-        assert_eq!(aws_region("us-gov-west-1").unwrap_err().code, "spec::govcloud-region");
+        assert_eq!(
+            aws_region("us-gov-west-1").unwrap_err().code,
+            "spec::govcloud-region"
+        );
         assert_eq!(aws_region("eu-west-1").unwrap_err().code, "spec::region");
         assert!(gcp_location("us-east5").is_ok());
         for l in ["us", "global", "nam4", "europe-west1", "US-EAST5"] {
@@ -422,7 +460,10 @@ mod tests {
         assert!(env_var_name("not a name").is_err());
         assert!(aws_alias("alias/aws/ebs").is_err());
         assert!(aws_alias("alias/ok-1").is_ok());
-        assert_eq!(platform("claude_enterprise"), Ok(Platform::ClaudeEnterprise));
+        assert_eq!(
+            platform("claude_enterprise"),
+            Ok(Platform::ClaudeEnterprise)
+        );
         assert_eq!(
             platform("claude_platfrom").unwrap_err().hint.as_deref(),
             Some("did you mean `claude_platform`?")

@@ -77,7 +77,12 @@ impl Scanner {
         self.bound.iter().any(|b| b == name)
     }
 
-    fn root(&mut self, name: &str, span: Range<usize>, ops: &[hcl_edit::Decorated<TraversalOperator>]) {
+    fn root(
+        &mut self,
+        name: &str,
+        span: Range<usize>,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+    ) {
         if self.is_bound(name) {
             return;
         }
@@ -217,7 +222,9 @@ mod tests {
 
     #[test]
     fn for_bound_names_are_not_refs() {
-        let s = scan(&parse(r#"[for k, v in var.m : "${k}-${v}" if v != local.skip]"#));
+        let s = scan(&parse(
+            r#"[for k, v in var.m : "${k}-${v}" if v != local.skip]"#,
+        ));
         let refs: Vec<String> = s.refs.iter().map(|r| r.parts.join(".")).collect();
         assert_eq!(refs, ["var.m", "local.skip"]);
         let s = scan(&parse("\"%{ for x in var.l }${x}%{ endfor }\""));
@@ -227,8 +234,14 @@ mod tests {
 
     #[test]
     fn address_texts() {
-        assert_eq!(address_text(&parse("workspace.legacy")).as_deref(), Some("workspace.legacy"));
-        assert_eq!(address_text(&parse("\"key.aws.x\"")).as_deref(), Some("key.aws.x"));
+        assert_eq!(
+            address_text(&parse("workspace.legacy")).as_deref(),
+            Some("workspace.legacy")
+        );
+        assert_eq!(
+            address_text(&parse("\"key.aws.x\"")).as_deref(),
+            Some("key.aws.x")
+        );
         assert_eq!(address_text(&parse("a[0]")), None);
     }
 }

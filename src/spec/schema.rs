@@ -385,7 +385,11 @@ pub static OUTPUT: BlockSchema = BlockSchema {
 
 pub static LINT_IGNORE: BlockSchema = BlockSchema {
     title: "ignore",
-    attrs: &[req("rule", String), opt("address", Address), req("reason", String)],
+    attrs: &[
+        req("rule", String),
+        opt("address", Address),
+        req("reason", String),
+    ],
     blocks: &[],
     open: false,
 };
@@ -440,11 +444,7 @@ pub static TOP_BLOCKS: &[TopBlock] = &[
     TopBlock {
         ident: "key",
         labels: &["cloud", "name"],
-        kinds: Kinds::ByFirstLabel(&[
-            ("aws", &KEY_AWS),
-            ("gcp", &KEY_GCP),
-            ("azure", &KEY_AZURE),
-        ]),
+        kinds: Kinds::ByFirstLabel(&[("aws", &KEY_AWS), ("gcp", &KEY_GCP), ("azure", &KEY_AZURE)]),
         in_modules: true,
     },
     TopBlock {
@@ -537,7 +537,13 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for n in ["api_key", "admin_key", "x_api_key", "anthropic_api_key", "ADMIN_API_KEY"] {
+        for n in [
+            "api_key",
+            "admin_key",
+            "x_api_key",
+            "anthropic_api_key",
+            "ADMIN_API_KEY",
+        ] {
             assert!(is_secret_name(n), "{n}");
         }
         for n in ["api_key_env", "key", "key_ring", "keys"] {

@@ -56,12 +56,13 @@ pub fn parse(expr: &Expression) -> Result<TypeConstraint, String> {
         Expression::FuncCall(call) => {
             let name = call.name.name.as_str();
             let first = call.args.iter().next();
-            let one = |f: fn(Box<TypeConstraint>) -> TypeConstraint| -> Result<TypeConstraint, String> {
-                match (first, call.args.len()) {
-                    (Some(e), 1) => Ok(f(Box::new(parse(e)?))),
-                    _ => Err(format!("`{name}(...)` takes exactly one element type")),
-                }
-            };
+            let one =
+                |f: fn(Box<TypeConstraint>) -> TypeConstraint| -> Result<TypeConstraint, String> {
+                    match (first, call.args.len()) {
+                        (Some(e), 1) => Ok(f(Box::new(parse(e)?))),
+                        _ => Err(format!("`{name}(...)` takes exactly one element type")),
+                    }
+                };
             match name {
                 "list" | "set" => one(TypeConstraint::List),
                 "map" => one(TypeConstraint::Map),
@@ -71,14 +72,18 @@ pub fn parse(expr: &Expression) -> Result<TypeConstraint, String> {
                         for (k, v) in o.iter() {
                             let key = match k {
                                 ObjectKey::Ident(i) => i.as_str().to_string(),
-                                ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
+                                ObjectKey::Expression(Expression::String(s)) => {
+                                    s.as_str().to_string()
+                                }
                                 _ => return Err(String::from("object type keys must be names")),
                             };
                             fields.push((key, parse(v.expr())?));
                         }
                         Ok(TypeConstraint::Object(fields))
                     }
-                    _ => Err(String::from("`object(...)` takes one object of attribute types")),
+                    _ => Err(String::from(
+                        "`object(...)` takes one object of attribute types",
+                    )),
                 },
                 other => Err(format!("unknown type constructor `{other}`")),
             }
@@ -131,7 +136,12 @@ fn convert_at(value: Value, ty: &TypeConstraint, path: &str) -> Result<Value, St
                 t.parse::<i64>()
                     .map(Value::from)
                     .ok()
-                    .or_else(|| t.parse::<f64>().ok().and_then(hcl::Number::from_f64).map(Value::Number))
+                    .or_else(|| {
+                        t.parse::<f64>()
+                            .ok()
+                            .and_then(hcl::Number::from_f64)
+                            .map(Value::Number)
+                    })
                     .ok_or_else(|| at(format!("expected a number, got \"{s}\"")))
             }
             other => Err(at(format!("expected a number, got a {}", kind(&other)))),
@@ -166,7 +176,11 @@ fn convert_at(value: Value, ty: &TypeConstraint, path: &str) -> Result<Value, St
             Value::Object(mut items) => {
                 let mut out = hcl::Map::new();
                 for (k, t) in fields {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
                     match items.shift_remove(k) {
                         Some(v) => {
                             out.insert(k.clone(), convert_at(v, t, &p)?);
@@ -192,10 +206,16 @@ mod tests {
     #[test]
     fn parses_and_converts() {
         assert_eq!(ty("list(string)").to_string(), "list(string)");
-        assert_eq!(ty("object({ a = number })").to_string(), "object({a = number})");
+        assert_eq!(
+            ty("object({ a = number })").to_string(),
+            "object({a = number})"
+        );
         let v = convert(Value::from(vec![1, 2]), &ty("list(string)")).unwrap();
         assert_eq!(v, Value::from(vec!["1", "2"]));
-        assert_eq!(convert(Value::from("5"), &ty("number")).unwrap(), Value::from(5));
+        assert_eq!(
+            convert(Value::from("5"), &ty("number")).unwrap(),
+            Value::from(5)
+        );
         assert!(convert(Value::from("x"), &ty("number")).is_err());
         let err = convert(Value::from(vec![vec![1]]), &ty("list(string)")).unwrap_err();
         assert!(err.contains("[0]"), "{err}");

@@ -91,8 +91,11 @@ fn definitions(
                 Ok(t) => Some(t),
                 Err(msg) => {
                     diags.push(
-                        Diagnostic::error("spec::invalid-type", format!("invalid type for variable `{name}`: {msg}"))
-                            .at(span_of(decl.file, a.value.span()), "not a type"),
+                        Diagnostic::error(
+                            "spec::invalid-type",
+                            format!("invalid type for variable `{name}`: {msg}"),
+                        )
+                        .at(span_of(decl.file, a.value.span()), "not a type"),
                     );
                     failed = true;
                     None
@@ -157,16 +160,17 @@ fn finish(
 ) -> Option<Value> {
     let value = match raw {
         Raw::Value(v) => v,
-        Raw::Text(t) => match &def.ty {
-            None | Some(TypeConstraint::String) | Some(TypeConstraint::Any) => Value::String(t),
-            Some(ty) => {
-                match hcl_edit::parser::parse_expr(&t)
-                    .map_err(|e| e.message().to_string())
-                    .and_then(|e| eval_literal(&e, ctx))
-                {
-                    Ok(v) => v,
-                    Err(msg) => {
-                        diags.push(
+        Raw::Text(t) => {
+            match &def.ty {
+                None | Some(TypeConstraint::String) | Some(TypeConstraint::Any) => Value::String(t),
+                Some(ty) => {
+                    match hcl_edit::parser::parse_expr(&t)
+                        .map_err(|e| e.message().to_string())
+                        .and_then(|e| eval_literal(&e, ctx))
+                    {
+                        Ok(v) => v,
+                        Err(msg) => {
+                            diags.push(
                             Diagnostic::error(
                                 "spec::wrong-type",
                                 format!("cannot read the value of variable `{name}` as `{ty}`: {msg}"),
@@ -174,11 +178,12 @@ fn finish(
                             .at(span.clone(), format!("expected {ty}"))
                             .with_label(def.header.clone(), "variable declared here"),
                         );
-                        return None;
+                            return None;
+                        }
                     }
                 }
             }
-        },
+        }
     };
     match &def.ty {
         Some(ty) => match types::convert(value, ty) {
@@ -256,7 +261,9 @@ pub fn resolve_root(
         let Some(id) = super::files::read_text(path, &display, sources, diags, None) else {
             continue;
         };
-        let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let entries = if is_json {
             var_file_json(id, sources, diags)
         } else {
@@ -360,21 +367,31 @@ fn var_file_hcl(
                 match eval_literal(&a.value, ctx) {
                     Ok(v) => out.push((a.key.as_str().to_string(), v, span)),
                     Err(msg) => diags.push(
-                        Diagnostic::error("spec::invalid-var-file", format!("cannot evaluate `{}`: {msg}", a.key.as_str()))
-                            .at(span, "here"),
+                        Diagnostic::error(
+                            "spec::invalid-var-file",
+                            format!("cannot evaluate `{}`: {msg}", a.key.as_str()),
+                        )
+                        .at(span, "here"),
                     ),
                 }
             }
             hcl_edit::structure::Structure::Block(b) => diags.push(
-                Diagnostic::error("spec::invalid-var-file", "variable files hold only `name = value` lines")
-                    .at(span_of(id, b.ident.span()), "blocks are not allowed here"),
+                Diagnostic::error(
+                    "spec::invalid-var-file",
+                    "variable files hold only `name = value` lines",
+                )
+                .at(span_of(id, b.ident.span()), "blocks are not allowed here"),
             ),
         }
     }
     out
 }
 
-fn var_file_json(id: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Vec<(String, Value, Span)> {
+fn var_file_json(
+    id: FileId,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Vec<(String, Value, Span)> {
     let Some(f) = sources.get(id) else {
         return Vec::new();
     };
@@ -389,7 +406,11 @@ fn var_file_json(id: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Ve
                 match serde_json::from_value::<Value>(v) {
                     Ok(v) => out.push((k, v, span)),
                     Err(e) => diags.push(
-                        Diagnostic::error("spec::invalid-var-file", format!("cannot read `{k}`: {e}")).at(span, "here"),
+                        Diagnostic::error(
+                            "spec::invalid-var-file",
+                            format!("cannot read `{k}`: {e}"),
+                        )
+                        .at(span, "here"),
                     ),
                 }
             }
@@ -398,9 +419,12 @@ fn var_file_json(id: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Ve
         Err(e) => {
             let offset = offset_of(f, e.line(), e.column());
             diags.push(
-                Diagnostic::error("spec::invalid-var-file", format!("invalid JSON variable file: {e}"))
-                    .at(Span::new(id, offset..offset), "here")
-                    .with_help("a JSON variable file is one object: {\"name\": value, ...}"),
+                Diagnostic::error(
+                    "spec::invalid-var-file",
+                    format!("invalid JSON variable file: {e}"),
+                )
+                .at(Span::new(id, offset..offset), "here")
+                .with_help("a JSON variable file is one object: {\"name\": value, ...}"),
             );
             Vec::new()
         }
@@ -439,9 +463,11 @@ pub fn resolve_module(
                     format!("module `{module_name}` has no variable `{name}`"),
                 )
                 .at(key_span, "not an input of this module")
-                .with_help_opt(suggest::hint(&name, names.iter().copied()).or_else(|| {
-                    (!names.is_empty()).then(|| format!("its inputs are: {}", names.join(", ")))
-                })),
+                .with_help_opt(
+                    suggest::hint(&name, names.iter().copied()).or_else(|| {
+                        (!names.is_empty()).then(|| format!("its inputs are: {}", names.join(", ")))
+                    }),
+                ),
             );
             continue;
         }
