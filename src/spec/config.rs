@@ -296,13 +296,13 @@ impl Collector<'_> {
                     .push(secret_name_diag(l.as_str(), span_of(file.id, l.span())));
             }
         }
-        self.body(
-            file,
-            &block.body,
-            body_schema,
-            &title_of(&block),
-            ident_span.clone(),
-        );
+        let header_end = block
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .map_or(ident_span.range.end, |s| s.end);
+        let header = Span::new(file.id, ident_span.range.start..header_end);
+        self.body(file, &block.body, body_schema, &title_of(&block), header);
         let decl = BlockDecl {
             file: file.id,
             dir: file.dir.clone(),
@@ -415,8 +415,15 @@ impl Collector<'_> {
             }
             self.body(file, &block.body, nb.schema, ident, span);
         }
+        // A misspelled attribute was already reported with a suggestion; do not also report
+        // the attribute it was meant to be as missing.
+        let meant: Vec<String> = seen
+            .keys()
+            .filter(|n| !sch.open && sch.attr(n).is_none())
+            .filter_map(|n| suggest::did_you_mean(n, sch.attrs.iter().map(|a| a.name)))
+            .collect();
         for a in sch.attrs.iter().filter(|a| a.required) {
-            if !seen.contains_key(a.name) {
+            if !seen.contains_key(a.name) && !meant.iter().any(|m| m == a.name) {
                 self.diags.push(
                     Diagnostic::error(
                         "spec::missing-attribute",

@@ -69,6 +69,8 @@ pub struct EvalBlock {
     pub schema: &'static BlockSchema,
     pub attrs: Vec<EvalAttr>,
     pub blocks: Vec<EvalBlock>,
+    /// Attribute names in the block that the schema does not know (already reported).
+    pub unknown_attrs: Vec<String>,
 }
 
 impl EvalBlock {
@@ -146,6 +148,7 @@ struct PBlock {
     schema: &'static BlockSchema,
     attrs: Vec<PAttr>,
     blocks: Vec<PBlock>,
+    unknown_attrs: Vec<String>,
 }
 
 impl PBlock {
@@ -216,6 +219,7 @@ impl Evaluator<'_> {
                     schema: &schema::LOCALS,
                     attrs: vec![attr],
                     blocks: Vec::new(),
+                    unknown_attrs: Vec::new(),
                 },
             );
         }
@@ -439,6 +443,7 @@ impl Evaluator<'_> {
         header: Span,
     ) -> PBlock {
         let mut attrs = Vec::new();
+        let mut unknown_attrs = Vec::new();
         let mut seen = BTreeSet::new();
         for attr in block.body.attributes() {
             let name = attr.key.as_str();
@@ -448,7 +453,10 @@ impl Evaluator<'_> {
             let ty = match sch.attr(name) {
                 Some(a) => a.ty,
                 None if sch.open => Ty::Any,
-                None => continue,
+                None => {
+                    unknown_attrs.push(name.to_string());
+                    continue;
+                }
             };
             attrs.push(self.prepare_attr(inst, file, dir, attr, ty));
         }
@@ -476,6 +484,7 @@ impl Evaluator<'_> {
             schema: sch,
             attrs,
             blocks,
+            unknown_attrs,
         }
     }
 
@@ -567,7 +576,8 @@ impl Evaluator<'_> {
                 if d.variables.contains_key(name) {
                     return Ok(Some(Dep::Var(name.clone())));
                 }
-                let help = suggest::hint(name, d.variables.keys().map(String::as_str))
+                let help = suggest::did_you_mean(name, d.variables.keys().map(String::as_str))
+                    .map(|s| format!("did you mean `var.{s}`?"))
                     .or_else(|| Some(format!("declare it: `variable \"{name}\" {{}}`")));
                 err(
                     self.diags,
@@ -583,7 +593,8 @@ impl Evaluator<'_> {
                 if d.locals.contains_key(name) {
                     return Ok(Some(Dep::Node(Node::Local(name.clone()))));
                 }
-                let help = suggest::hint(name, d.locals.keys().map(String::as_str));
+                let help = suggest::did_you_mean(name, d.locals.keys().map(String::as_str))
+                    .map(|s| format!("did you mean `local.{s}`?"));
                 err(
                     self.diags,
                     1,
@@ -656,8 +667,8 @@ impl Evaluator<'_> {
                     )
                 };
                 if !map.contains_key(name) {
-                    let help = suggest::hint(name, map.keys().map(String::as_str))
-                        .map(|h| h.replace("did you mean `", &format!("did you mean `{root}.")));
+                    let help = suggest::did_you_mean(name, map.keys().map(String::as_str))
+                        .map(|s| format!("did you mean `{root}.{s}`?"));
                     return err(
                         self.diags,
                         1,
@@ -677,7 +688,8 @@ impl Evaluator<'_> {
                 if d.modules.contains_key(name) {
                     return Ok(Some(Dep::Node(Node::Module(name.clone()))));
                 }
-                let help = suggest::hint(name, d.modules.keys().map(String::as_str));
+                let help = suggest::did_you_mean(name, d.modules.keys().map(String::as_str))
+                    .map(|s| format!("did you mean `module.{s}`?"));
                 err(
                     self.diags,
                     1,
@@ -775,6 +787,7 @@ impl Evaluator<'_> {
                 schema: pb.schema,
                 attrs,
                 blocks,
+                unknown_attrs: pb.unknown_attrs.clone(),
             },
             failed,
         )

@@ -80,6 +80,12 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> LoadResult {
             parsed.push((f, body));
         }
     }
+    // Like Terraform: stop after syntax and file errors, since anything declared in a file
+    // that could not be read would only produce follow-up errors.
+    if diags.has_errors() {
+        secrets::check_sources(&sources, &mut diags);
+        return finish(None, diags, sources);
+    }
     let decls = config::collect(parsed, false, &mut sources, &mut diags);
     let first_file = decls.first_file;
     let base = functions::base_context();
@@ -106,6 +112,14 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> LoadResult {
     let blocks = std::mem::take(&mut evaluator.blocks);
     secrets::check_sources(&sources, &mut diags);
     let desired = typecheck::build(blocks, first_file, &sources, &mut diags);
+    finish(desired, diags, sources)
+}
+
+fn finish(
+    desired: Option<model::Desired>,
+    mut diags: Diagnostics,
+    sources: SourceMap,
+) -> LoadResult {
     diags.sort_by_location();
     let desired = if diags.has_errors() { None } else { desired };
     LoadResult {

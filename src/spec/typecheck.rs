@@ -599,7 +599,13 @@ impl Checker<'_> {
         if explicit {
             return self.string(b, name);
         }
-        if fallback.is_none() {
+        let misspelled = b
+            .unknown_attrs
+            .iter()
+            .any(|u| crate::diag::suggest::did_you_mean(u, [name]).is_some());
+        if fallback.is_none() && misspelled {
+            self.ok = false;
+        } else if fallback.is_none() {
             self.diags.push(
                 Diagnostic::error(
                     "spec::missing-attribute",

@@ -455,8 +455,12 @@ pub fn resolve_module(
     let names: Vec<&str> = defs.keys().map(String::as_str).collect();
     let mut out = VarValues::default();
     let mut given: BTreeMap<String, InputValue> = BTreeMap::new();
+    let mut meant: BTreeSet<String> = BTreeSet::new();
     for (name, (value, key_span)) in inputs {
         if !defs.contains_key(&name) {
+            if let Some(m) = suggest::did_you_mean(&name, names.iter().copied()) {
+                meant.insert(m);
+            }
             diags.push(
                 Diagnostic::error(
                     "spec::unknown-module-input",
@@ -483,6 +487,8 @@ pub fn resolve_module(
             Some(InputValue::Value(v, span)) => finish(name, def, Raw::Value(v), &span, ctx, diags),
             None => match &def.default {
                 Some(v) => Some(v.clone()),
+                // Misspelled as an unknown input: reported there, with the suggestion.
+                None if meant.contains(name) => None,
                 None => {
                     diags.push(
                         Diagnostic::error(
