@@ -404,9 +404,13 @@ impl Evaluator<'_> {
                 obj.insert(name.to_string(), v.clone());
             }
         }
+        // `null` means "not set": the default or fall-back stays visible, as in the model.
         for a in &eb.attrs {
-            if let Some(v) = &a.value {
-                obj.insert(a.name.clone(), v.clone());
+            match &a.value {
+                Some(Value::Null) | None => {}
+                Some(v) => {
+                    obj.insert(a.name.clone(), v.clone());
+                }
             }
         }
         let addr = match node {
