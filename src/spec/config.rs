@@ -288,13 +288,12 @@ impl Collector<'_> {
             );
             return;
         }
-        if ident == "variable" || ident == "output" {
-            if let Some(l) = block.labels.first()
-                && schema::is_secret_name(l.as_str())
-            {
-                self.diags
-                    .push(secret_name_diag(l.as_str(), span_of(file.id, l.span())));
-            }
+        if (ident == "variable" || ident == "output")
+            && let Some(l) = block.labels.first()
+            && schema::is_secret_name(l.as_str())
+        {
+            self.diags
+                .push(secret_name_diag(l.as_str(), span_of(file.id, l.span())));
         }
         let header_end = block
             .labels

@@ -379,7 +379,7 @@ fn tostring(args: FuncArgs) -> Result<Value, String> {
 fn tonumber(args: FuncArgs) -> Result<Value, String> {
     match arg(&args, 0)? {
         Value::Null => Ok(Value::Null),
-        Value::Number(n) => Ok(Value::Number(n.clone())),
+        Value::Number(n) => Ok(Value::Number(*n)),
         Value::String(s) => s
             .trim()
             .parse::<i64>()
