@@ -209,3 +209,78 @@ fn garbage_never_panics() {
         let _ = render_json::render(&r.diagnostics, &r.sources);
     }
 }
+
+/// A cheap, deterministic stand-in for the fuzzer: truncations, byte flips and insertions of
+/// every fixture never make the loader or the renderers panic.
+#[test]
+fn mutated_fixtures_never_panic() {
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    for kind in ["broken", "ok"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/spec")
+            .join(kind);
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            if let Ok(bytes) = std::fs::read(d.join("main.hcl")) {
+                seeds.push(bytes);
+            }
+        }
+    }
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let inserts: &[&[u8]] = &[
+        b"{",
+        b"}",
+        b"\"",
+        b"${",
+        b"%{",
+        b"\xc3\xa9",
+        b"\xff",
+        b"\n",
+        b"local.",
+        b"key.aws.",
+        b"<<EOT\n",
+        b"(",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    // `CMEK_MUTATIONS=500 cargo test --test spec_diagnostics mutated` for a longer hunt.
+    let rounds: usize = std::env::var("CMEK_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    for (i, seed) in seeds.iter().enumerate() {
+        for _ in 0..rounds {
+            let mut m = seed.clone();
+            let pos = (next() as usize) % (m.len() + 1);
+            match next() % 3 {
+                0 => m.truncate(pos),
+                1 => {
+                    if let Some(b) = m.get_mut(pos) {
+                        *b ^= (next() % 255 + 1) as u8;
+                    }
+                }
+                _ => {
+                    let ins = inserts[(next() as usize) % inserts.len()];
+                    m.splice(pos..pos, ins.iter().copied());
+                }
+            }
+            std::fs::write(dir.path().join("main.hcl"), &m).unwrap();
+            let r = load(dir.path(), &opts());
+            let _ = render_text::render(&r.diagnostics, &r.sources, true);
+            let _ = render_json::render(&r.diagnostics, &r.sources);
+            assert!(
+                r.desired.is_some() || r.has_errors(),
+                "seed {i}: no model and no error"
+            );
+        }
+    }
+}

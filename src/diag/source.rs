@@ -104,7 +104,7 @@ fn to_u32(n: usize) -> u32 {
 }
 
 /// The largest char boundary `<= offset`.
-pub(crate) fn floor_char_boundary(text: &str, offset: usize) -> usize {
+pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
     let mut o = offset.min(text.len());
     while o > 0 && !text.is_char_boundary(o) {
         o -= 1;

@@ -1132,3 +1132,123 @@ impl VisitMut for FileInliner<'_, '_> {
         visit_mut::visit_expr_mut(self, node);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::model::KeyKind;
+    use crate::spec::test_support::{ANTHROPIC, codes, load_files};
+
+    #[test]
+    fn locals_reference_each_other_in_any_order() {
+        let src = format!(
+            "{ANTHROPIC}locals {{\n  c = \"${{local.b}}-c\"\n  a = \"a\"\n  b = \"${{local.a}}-b\"\n}}\nkey \"aws\" \"k\" {{\n  region = \"us-east-2\"\n  description = local.c\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let KeyKind::Aws(a) = &d.keys.values().next().unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(a.description, "a-b-c");
+    }
+
+    #[test]
+    fn cycle_is_reported_once_and_dependents_stay_quiet() {
+        let src = format!(
+            "{ANTHROPIC}locals {{\n  a = local.b\n  b = local.a\n  c = local.a\n}}\nkey \"aws\" \"k\" {{\n  region = local.c\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert_eq!(codes(&r), ["spec::cycle"]);
+        assert!(
+            r.diagnostics
+                .iter()
+                .next()
+                .unwrap()
+                .message
+                .contains("local.a -> local.b -> local.a")
+        );
+    }
+
+    #[test]
+    fn one_failure_does_not_cascade() {
+        let src = format!(
+            "{ANTHROPIC}locals {{\n  x = 1 + \"a\"\n  y = local.x\n}}\nkey \"aws\" \"k\" {{\n  region = local.y\n}}\nexternal_key \"e\" {{\n  key = key.aws.k\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert_eq!(codes(&r), ["spec::eval-error"]);
+    }
+
+    #[test]
+    fn file_is_relative_to_the_calling_file() {
+        let r = load_files(&[
+            ("main.hcl", ANTHROPIC),
+            (
+                "modules/m/main.hcl",
+                "key \"aws\" \"k\" {\n  region = \"us-east-2\"\n  description = trimspace(file(\"desc.txt\"))\n}\n",
+            ),
+            (
+                "modules/m/desc.txt",
+                "from the module dir ${not a template}\n",
+            ),
+            ("mod.hcl", "module \"m\" {\n  source = \"./modules/m\"\n}\n"),
+        ]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let KeyKind::Aws(a) = &d.keys.values().next().unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(a.description, "from the module dir ${not a template}");
+    }
+
+    #[test]
+    fn for_expressions_and_conditionals() {
+        let src = format!(
+            "{ANTHROPIC}variable \"envs\" {{\n  default = [\"prod\", \"dev\"]\n}}\nkey \"aws\" \"k\" {{\n  region = length(var.envs) > 1 ? \"us-east-2\" : \"us-west-2\"\n  tags = {{ for e in var.envs : e => upper(e) }}\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let KeyKind::Aws(a) = &d.keys.values().next().unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(a.tags.get("dev").map(String::as_str), Some("DEV"));
+    }
+
+    #[test]
+    fn module_self_inclusion_is_an_error() {
+        let r = load_files(&[
+            (
+                "main.hcl",
+                &format!("{ANTHROPIC}module \"m\" {{\n  source = \"./m\"\n}}\n"),
+            ),
+            ("m/main.hcl", "module \"again\" {\n  source = \"../m\"\n}\n"),
+        ]);
+        assert!(codes(&r).contains(&"spec::module-cycle"), "{:?}", codes(&r));
+    }
+
+    #[test]
+    fn references_pass_through_variables_and_outputs() {
+        let r = load_files(&[
+            (
+                "main.hcl",
+                &format!(
+                    "{ANTHROPIC}key \"aws\" \"k\" {{\n  region = \"us-east-2\"\n}}\nmodule \"reg\" {{\n  source = \"./reg\"\n  key = key.aws.k\n}}\nworkspace \"w\" {{\n  id = \"wrkspc_1\"\n  external_key = module.reg.ek\n}}\n"
+                ),
+            ),
+            (
+                "reg/main.hcl",
+                "variable \"key\" {}\nexternal_key \"e\" {\n  key = var.key\n}\noutput \"ek\" {\n  value = external_key.e\n}\n",
+            ),
+        ]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let ek = d.external_keys.values().next().unwrap();
+        assert_eq!(ek.key.to_string(), "key.aws.k");
+        assert_eq!(ek.address.to_string(), "module.reg.external_key.e");
+        let w = d.workspaces.values().next().unwrap();
+        assert_eq!(
+            w.external_key.as_ref().unwrap().to_string(),
+            "module.reg.external_key.e"
+        );
+    }
+}

@@ -128,3 +128,35 @@ fn finish(
         sources,
     }
 }
+
+/// Helpers for the unit tests of the loader modules.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    pub const ANTHROPIC: &str =
+        "anthropic {\n  organization_uuid = \"4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f\"\n}\n";
+
+    /// Writes `files` (relative path, text) into a temp dir and loads it with no environment.
+    pub fn load_files(files: &[(&str, &str)]) -> LoadResult {
+        load_files_with(files, LoadOptions::default())
+    }
+
+    pub fn load_files_with(files: &[(&str, &str)], mut opts: LoadOptions) -> LoadResult {
+        let dir = tempfile::tempdir().unwrap();
+        for (rel, text) in files {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        if opts.env.is_none() {
+            opts.env = Some(Vec::new());
+        }
+        opts.var_files = opts.var_files.iter().map(|f| dir.path().join(f)).collect();
+        load(dir.path(), &opts)
+    }
+
+    pub fn codes(r: &LoadResult) -> Vec<&str> {
+        r.diagnostics.iter().map(|d| d.code.as_str()).collect()
+    }
+}

@@ -11,7 +11,7 @@ pub fn parse_file(file: FileId, sources: &SourceMap, diags: &mut Diagnostics) ->
     match hcl_edit::parser::parse_body(text) {
         Ok(body) => Some(body),
         Err(e) => {
-            let offset = e.location().offset().min(text.len());
+            let offset = crate::diag::source::floor_char_boundary(text, e.location().offset());
             let at_end = text[offset..].trim().is_empty() || offset + 1 >= text.len();
             let end = (offset + 1).min(text.len());
             let mut d =
@@ -41,6 +41,16 @@ mod tests {
         let d = ds.iter().next().unwrap();
         assert_eq!(d.code, "spec::syntax");
         assert!(d.primary.is_some());
+    }
+
+    #[test]
+    fn error_after_multibyte_text_does_not_panic() {
+        for src in ["x = \"é", "é", "key \"é\" {", "a = ${é"] {
+            let mut sm = SourceMap::new();
+            let f = sm.add("a.hcl", src);
+            let mut ds = Diagnostics::new();
+            let _ = parse_file(f, &sm, &mut ds);
+        }
     }
 
     #[test]

@@ -864,3 +864,51 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::model::{BackendConfig, KeyKind};
+    use crate::spec::test_support::{ANTHROPIC, codes, load_files};
+
+    #[test]
+    fn defaults_and_provider_fallbacks() {
+        let src = format!(
+            "{ANTHROPIC}provider \"azure\" {{\n  tenant_id = \"t\"\n  subscription_id = \"s\"\n}}\nkey \"azure\" \"k\" {{\n  vault_uri = \"https://acme.vault.azure.net\"\n  name = \"n\"\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        assert_eq!(d.backend, BackendConfig::default());
+        let KeyKind::Azure(a) = &d.keys.values().next().unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(a.tenant_id, "t");
+        assert_eq!(a.key_size, 3072);
+        assert_eq!(a.vault_uri, "https://acme.vault.azure.net/");
+    }
+
+    #[test]
+    fn collects_all_type_errors() {
+        let src = format!(
+            "{ANTHROPIC}key \"aws\" \"k\" {{\n  region = 1\n  rotation = \"yes\"\n  admins = \"arn\"\n  tags = [1]\n  rotation_period_days = 1.5\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert_eq!(codes(&r), ["spec::wrong-type"; 5]);
+    }
+
+    #[test]
+    fn policy_must_be_a_json_object() {
+        let src = format!(
+            "{ANTHROPIC}key \"aws\" \"k\" {{\n  region = \"us-east-2\"\n  policy = \"[1]\"\n}}\nkey \"aws\" \"j\" {{\n  region = \"us-east-2\"\n  policy = \"{{\"\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert_eq!(codes(&r), ["spec::invalid-policy", "spec::invalid-policy"]);
+    }
+
+    #[test]
+    fn enterprise_allows_one_external_key() {
+        let src = "anthropic {\n  organization_uuid = \"4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f\"\n  platform = \"claude_enterprise\"\n}\nkey \"aws\" \"k\" {\n  region = \"us-east-2\"\n}\nexternal_key \"a\" {\n  key = key.aws.k\n}\nexternal_key \"b\" {\n  key = key.aws.k\n}\n";
+        let r = load_files(&[("main.hcl", src)]);
+        assert_eq!(codes(&r), ["spec::enterprise-external-keys"]);
+    }
+}

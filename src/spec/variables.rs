@@ -514,3 +514,113 @@ pub fn resolve_module(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::spec::LoadOptions;
+    use crate::spec::model::KeyKind;
+    use crate::spec::test_support::{ANTHROPIC, codes, load_files, load_files_with};
+
+    fn spec() -> String {
+        format!(
+            "{ANTHROPIC}variable \"region\" {{\n  default = \"us-west-1\"\n}}\nkey \"aws\" \"k\" {{\n  region = var.region\n}}\n"
+        )
+    }
+
+    fn region(r: crate::spec::LoadResult) -> String {
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let KeyKind::Aws(a) = &d.keys.values().next().unwrap().kind else {
+            panic!()
+        };
+        a.region.clone()
+    }
+
+    #[test]
+    fn precedence_default_env_file_var() {
+        let s = spec();
+        let files = [
+            ("main.hcl", s.as_str()),
+            ("a.tfvars", "region = \"us-east-1\"\n"),
+            ("b.json", "{\"region\": \"us-east-2\"}"),
+        ];
+        assert_eq!(region(load_files(&files)), "us-west-1");
+        let env = Some(vec![(
+            String::from("CMEK_VAR_region"),
+            String::from("us-west-2"),
+        )]);
+        let with_env = LoadOptions {
+            env: env.clone(),
+            ..LoadOptions::default()
+        };
+        assert_eq!(region(load_files_with(&files, with_env)), "us-west-2");
+        let with_file = LoadOptions {
+            env: env.clone(),
+            var_files: vec![PathBuf::from("a.tfvars")],
+            ..LoadOptions::default()
+        };
+        assert_eq!(region(load_files_with(&files, with_file)), "us-east-1");
+        let later_file = LoadOptions {
+            env: env.clone(),
+            var_files: vec![PathBuf::from("a.tfvars"), PathBuf::from("b.json")],
+            ..LoadOptions::default()
+        };
+        assert_eq!(region(load_files_with(&files, later_file)), "us-east-2");
+        let with_var = LoadOptions {
+            env,
+            var_files: vec![PathBuf::from("b.json")],
+            vars: vec![
+                String::from("region=us-west-2"),
+                String::from("region=us-east-1"),
+            ],
+        };
+        assert_eq!(region(load_files_with(&files, with_var)), "us-east-1");
+    }
+
+    #[test]
+    fn bad_sources_are_located() {
+        let s = spec();
+        let files = [
+            ("main.hcl", s.as_str()),
+            ("bad.json", "{\"region\": }"),
+            ("x.tfvars", "regoin = \"x\"\n"),
+        ];
+        let opts = LoadOptions {
+            var_files: vec![PathBuf::from("bad.json"), PathBuf::from("x.tfvars")],
+            vars: vec![String::from("nope"), String::from("regon=us-east-2")],
+            ..LoadOptions::default()
+        };
+        let r = load_files_with(&files, opts);
+        let c = codes(&r);
+        assert!(c.contains(&"spec::invalid-var-file"), "{c:?}");
+        assert!(c.contains(&"spec::invalid-var"), "{c:?}");
+        assert!(c.contains(&"spec::unknown-variable"), "{c:?}");
+        // The var-file typo is a warning, the --var typo an error.
+        let warn = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Warning)
+            .count();
+        assert_eq!(warn, 1);
+    }
+
+    #[test]
+    fn typed_values_from_text() {
+        let s = format!(
+            "{ANTHROPIC}variable \"days\" {{\n  type = number\n}}\nkey \"aws\" \"k\" {{\n  region = \"us-east-2\"\n  rotation_period_days = var.days\n}}\n"
+        );
+        let ok = LoadOptions {
+            vars: vec![String::from("days=120")],
+            ..LoadOptions::default()
+        };
+        assert!(!load_files_with(&[("main.hcl", &s)], ok).has_errors());
+        let bad = LoadOptions {
+            vars: vec![String::from("days=many")],
+            ..LoadOptions::default()
+        };
+        let r = load_files_with(&[("main.hcl", &s)], bad);
+        assert_eq!(codes(&r), ["spec::wrong-type"]);
+    }
+}
