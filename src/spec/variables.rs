@@ -269,7 +269,7 @@ pub fn resolve_root(
         } else {
             var_file_hcl(id, ctx, sources, diags)
         };
-        for (name, value, span) in entries {
+        for (name, value, span, name_span) in entries {
             if defs.contains_key(&name) {
                 chosen.insert(name, (Raw::Value(value), span));
             } else {
@@ -278,7 +278,7 @@ pub fn resolve_root(
                         "spec::unknown-variable",
                         format!("`{display}` sets `{name}`, but no variable `{name}` is declared"),
                     )
-                    .at(span, "not declared")
+                    .at(name_span, "not declared")
                     .with_help_opt(suggest::hint(&name, names.iter().copied())),
                 );
             }
@@ -350,12 +350,15 @@ pub fn resolve_root(
     out
 }
 
+/// `(name, value, value span, name span)` per entry.
+type VarEntry = (String, Value, Span, Span);
+
 fn var_file_hcl(
     id: FileId,
     ctx: &Context,
     sources: &SourceMap,
     diags: &mut Diagnostics,
-) -> Vec<(String, Value, Span)> {
+) -> Vec<VarEntry> {
     let Some(body) = super::parse::parse_file(id, sources, diags) else {
         return Vec::new();
     };
@@ -365,7 +368,12 @@ fn var_file_hcl(
             hcl_edit::structure::Structure::Attribute(a) => {
                 let span = span_of(id, a.value.span());
                 match eval_literal(&a.value, ctx) {
-                    Ok(v) => out.push((a.key.as_str().to_string(), v, span)),
+                    Ok(v) => out.push((
+                        a.key.as_str().to_string(),
+                        v,
+                        span,
+                        span_of(id, a.key.span()),
+                    )),
                     Err(msg) => diags.push(
                         Diagnostic::error(
                             "spec::invalid-var-file",
@@ -387,11 +395,7 @@ fn var_file_hcl(
     out
 }
 
-fn var_file_json(
-    id: FileId,
-    sources: &SourceMap,
-    diags: &mut Diagnostics,
-) -> Vec<(String, Value, Span)> {
+fn var_file_json(id: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Vec<VarEntry> {
     let Some(f) = sources.get(id) else {
         return Vec::new();
     };
@@ -404,7 +408,7 @@ fn var_file_json(
                 let start = text.find(&needle).unwrap_or(0);
                 let span = Span::new(id, start..start + needle.len());
                 match serde_json::from_value::<Value>(v) {
-                    Ok(v) => out.push((k, v, span)),
+                    Ok(v) => out.push((k, v, span.clone(), span)),
                     Err(e) => diags.push(
                         Diagnostic::error(
                             "spec::invalid-var-file",
