@@ -992,7 +992,7 @@ impl Evaluator<'_> {
         }
         let prefix = modules::display_prefix(&inst.prefix, &source);
         let before = self.diags.len();
-        let files = super::files::discover(&dir, &prefix, self.sources, self.diags);
+        let files = super::files::discover(&dir, &prefix, &[], self.sources, self.diags);
         if files.is_empty() {
             if self.diags.len() == before {
                 self.diags.push(

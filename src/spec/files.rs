@@ -26,11 +26,13 @@ pub fn placeholder(sources: &mut SourceMap, name: &str) -> FileId {
     sources.add(name, "")
 }
 
-/// Reads every `*.hcl` file in `dir` (not recursive), sorted by file name. `display_prefix` is
-/// prepended to file names for display (`""` for the root, `"modules/x/"` for a module).
+/// Reads every `*.hcl` file in `dir` (not recursive), sorted by file name, except the files in
+/// `exclude` (canonical paths). `display_prefix` is prepended to file names for display (`""`
+/// for the root, `"modules/x/"` for a module).
 pub fn discover(
     dir: &Path,
     display_prefix: &str,
+    exclude: &[PathBuf],
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Vec<SpecFile> {
@@ -65,7 +67,9 @@ pub fn discover(
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".hcl") && !name.starts_with('.') {
+        let excluded =
+            !exclude.is_empty() && path.canonicalize().is_ok_and(|p| exclude.contains(&p));
+        if name.ends_with(".hcl") && !name.starts_with('.') && !excluded {
             names.push((name, path));
         }
     }
@@ -177,7 +181,7 @@ mod tests {
         std::fs::create_dir(dir.path().join("sub.hcl")).unwrap();
         let mut sm = SourceMap::new();
         let mut ds = Diagnostics::new();
-        let files = discover(dir.path(), "", &mut sm, &mut ds);
+        let files = discover(dir.path(), "", &[], &mut sm, &mut ds);
         let names: Vec<&str> = files.iter().map(|f| sm.get(f.id).unwrap().name()).collect();
         assert_eq!(names, ["a.hcl", "b.hcl"]);
         assert_eq!(ds.len(), 1);
@@ -194,7 +198,7 @@ mod tests {
     fn missing_dir_is_a_diagnostic() {
         let mut sm = SourceMap::new();
         let mut ds = Diagnostics::new();
-        let files = discover(Path::new("/nonexistent/cmek"), "", &mut sm, &mut ds);
+        let files = discover(Path::new("/nonexistent/cmek"), "", &[], &mut sm, &mut ds);
         assert!(files.is_empty());
         assert_eq!(ds.iter().next().unwrap().code, "spec::unreadable-dir");
     }

@@ -60,7 +60,13 @@ impl LoadResult {
 pub fn load(dir: &Path, opts: &LoadOptions) -> LoadResult {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
-    let files = files::discover(dir, "", &mut sources, &mut diags);
+    // A variable file kept in the config directory (`--var-file prod.vars.hcl`) is not config.
+    let var_files: Vec<PathBuf> = opts
+        .var_files
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let files = files::discover(dir, "", &var_files, &mut sources, &mut diags);
     if files.is_empty() && diags.is_empty() {
         let id = files::placeholder(&mut sources, &dir.display().to_string());
         diags.push(
