@@ -140,7 +140,7 @@ pub fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         let mut last_line: Option<usize> = None;
         for (label, primary) in sorted {
             let li = sf.line_index(label.span.range.start);
-            let shown = render_line(sf, li);
+            let shown = render_line(sf, li).window(label.span.range.start);
             if last_line != Some(li) {
                 if let Some(prev) = last_line
                     && li > prev + 1
@@ -214,12 +214,43 @@ struct ShownLine {
     columns: Vec<(usize, usize)>,
 }
 
+/// Longest source line shown in full; longer lines are cut to a window around the span.
+const MAX_LINE_WIDTH: usize = 160;
+const ELLIPSIS: &str = "...";
+
 impl ShownLine {
     fn column(&self, offset: usize) -> usize {
         match self.columns.binary_search_by_key(&offset, |(o, _)| *o) {
             Ok(i) => self.columns[i].1,
             Err(i) => self.columns.get(i.saturating_sub(1)).map_or(0, |(_, c)| *c),
         }
+    }
+
+    /// Cuts an overlong line to a window that starts a little before `focus` (a byte offset),
+    /// marking cuts with `...`; columns are shifted to match.
+    fn window(self, focus: usize) -> ShownLine {
+        let width = self.text.chars().count();
+        if width <= MAX_LINE_WIDTH {
+            return self;
+        }
+        let focus_col = self.column(focus);
+        let start = focus_col.saturating_sub(MAX_LINE_WIDTH / 4);
+        let end = (start + MAX_LINE_WIDTH).min(width);
+        let mut text = String::new();
+        let lead = if start > 0 { ELLIPSIS.len() } else { 0 };
+        if start > 0 {
+            text.push_str(ELLIPSIS);
+        }
+        text.extend(self.text.chars().skip(start).take(end - start));
+        if end < width {
+            text.push_str(ELLIPSIS);
+        }
+        let columns = self
+            .columns
+            .into_iter()
+            .map(|(o, c)| (o, (c.clamp(start, end) - start) + lead))
+            .collect();
+        ShownLine { text, columns }
     }
 }
 
@@ -305,6 +336,22 @@ mod tests {
         let src = lines.iter().find(|l| l.starts_with("1 |")).unwrap();
         let caret = lines.iter().find(|l| l.contains('^')).unwrap();
         assert_eq!(src.find("bad"), caret.find('^'));
+    }
+
+    #[test]
+    fn long_lines_are_windowed() {
+        let mut sm = SourceMap::new();
+        let line = format!("a = \"{}X{}\"\n", "y".repeat(1000), "z".repeat(1000));
+        let f = sm.add("a.hcl", line.clone());
+        let x = line.find('X').unwrap();
+        let d = Diagnostic::error("c", "m").at(Span::new(f, x..x + 1), "here");
+        let s = render_one(&d, &sm, false);
+        let lines: Vec<&str> = s.lines().collect();
+        let src = lines.iter().find(|l| l.starts_with("1 |")).unwrap();
+        let caret = lines.iter().find(|l| l.contains('^')).unwrap();
+        assert!(src.len() < 200, "{src}");
+        assert!(src.contains("...y"), "{src}");
+        assert_eq!(src.find('X'), caret.find('^'));
     }
 
     #[test]
