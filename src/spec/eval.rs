@@ -51,8 +51,9 @@ pub struct EvalAttr {
     pub failed: bool,
     pub key_span: Span,
     pub value_span: Span,
-    /// The expression as written (address attributes are read from it).
-    pub expr: Expression,
+    /// The expression as written, kept only for attributes that are not evaluated (address
+    /// attributes are read from it).
+    pub expr: Option<Expression>,
     /// Files read by `file()` in this attribute.
     pub file_loads: Vec<FileId>,
 }
@@ -126,32 +127,34 @@ enum Dep {
 
 /// An attribute ready to evaluate.
 #[derive(Debug, Clone)]
-struct PAttr {
+struct PAttr<'d> {
     name: String,
     file: FileId,
-    dir: PathBuf,
+    dir: &'d Path,
     key_span: Span,
     value_span: Span,
-    expr: Expression,
+    expr: &'d Expression,
     ty: Ty,
     refs: Vec<(Dep, RefUse)>,
+    /// Functions the expression calls (only these are declared in its context).
+    funcs: Vec<String>,
     bad: bool,
 }
 
 #[derive(Debug, Clone)]
-struct PBlock {
+struct PBlock<'d> {
     file: FileId,
     ident: String,
     labels: Vec<String>,
     label_spans: Vec<Span>,
     header: Span,
     schema: &'static BlockSchema,
-    attrs: Vec<PAttr>,
-    blocks: Vec<PBlock>,
+    attrs: Vec<PAttr<'d>>,
+    blocks: Vec<PBlock<'d>>,
     unknown_attrs: Vec<String>,
 }
 
-impl PBlock {
+impl PBlock<'_> {
     fn all_refs(&self) -> Vec<&(Dep, RefUse)> {
         let mut out: Vec<&(Dep, RefUse)> = self.attrs.iter().flat_map(|a| a.refs.iter()).collect();
         for b in &self.blocks {
@@ -204,7 +207,7 @@ impl Evaluator<'_> {
     pub fn run(&mut self, inst: Instance) -> BTreeMap<String, Option<Value>> {
         let mut st = State::default();
         // 1. prepare the graph nodes
-        let mut nodes: BTreeMap<Node, PBlock> = BTreeMap::new();
+        let mut nodes: BTreeMap<Node, PBlock<'_>> = BTreeMap::new();
         for (name, l) in &inst.decls.locals {
             let attr = self.prepare_attr(&inst, l.file, &l.dir, &l.attr, Ty::Any);
             let header = span_of(l.file, l.attr.key.span());
@@ -273,6 +276,11 @@ impl Evaluator<'_> {
             }
             edges.insert(node.clone(), deps);
         }
+        // Only objects something refers to need their value built.
+        let referenced: BTreeSet<Node> = edges
+            .values()
+            .flat_map(|deps| deps.iter().map(|(n, _)| n.clone()))
+            .collect();
         let ordered = super::graph::Graph { edges }.order();
         for cycle in &ordered.cycles {
             let mut names: Vec<String> = cycle.iter().map(|(f, _, _)| f.to_string()).collect();
@@ -331,7 +339,7 @@ impl Evaluator<'_> {
                     let (eb, failed) = self.eval_block(&inst, &pb, &st);
                     if failed {
                         st.poisoned.insert(node.clone());
-                    } else {
+                    } else if referenced.contains(&node) || matches!(node, Node::Provider(_)) {
                         let v = self.object_value(&inst, &node, &eb);
                         if let Node::Provider(c) = &node
                             && inst.path.is_empty()
@@ -426,7 +434,7 @@ impl Evaluator<'_> {
         Value::Object(obj)
     }
 
-    fn prepare_decl(&mut self, inst: &Instance, decl: &BlockDecl) -> PBlock {
+    fn prepare_decl<'d>(&mut self, inst: &Instance, decl: &'d BlockDecl) -> PBlock<'d> {
         self.prepare_block(
             inst,
             decl.file,
@@ -437,15 +445,15 @@ impl Evaluator<'_> {
         )
     }
 
-    fn prepare_block(
+    fn prepare_block<'d>(
         &mut self,
         inst: &Instance,
         file: FileId,
-        dir: &Path,
-        block: &Block,
+        dir: &'d Path,
+        block: &'d Block,
         sch: &'static BlockSchema,
         header: Span,
-    ) -> PBlock {
+    ) -> PBlock<'d> {
         let mut attrs = Vec::new();
         let mut unknown_attrs = Vec::new();
         let mut seen = BTreeSet::new();
@@ -492,23 +500,24 @@ impl Evaluator<'_> {
         }
     }
 
-    fn prepare_attr(
+    fn prepare_attr<'d>(
         &mut self,
         inst: &Instance,
         file: FileId,
-        dir: &Path,
-        attr: &hcl_edit::structure::Attribute,
+        dir: &'d Path,
+        attr: &'d hcl_edit::structure::Attribute,
         ty: Ty,
-    ) -> PAttr {
+    ) -> PAttr<'d> {
         let mut p = PAttr {
             name: attr.key.as_str().to_string(),
             file,
-            dir: dir.to_path_buf(),
+            dir,
             key_span: span_of(file, attr.key.span()),
             value_span: span_of(file, attr.value.span()),
-            expr: attr.value.clone(),
+            expr: &attr.value,
             ty,
             refs: Vec::new(),
+            funcs: Vec::new(),
             bad: false,
         };
         if !ty.is_evaluated() {
@@ -516,6 +525,9 @@ impl Evaluator<'_> {
         }
         let found = scan::scan(&attr.value);
         for f in &found.funcs {
+            if !p.funcs.contains(&f.name) {
+                p.funcs.push(f.name.clone());
+            }
             if f.namespaced || !functions::is_known(&f.name) {
                 self.diags.push(
                     Diagnostic::error(
@@ -770,7 +782,7 @@ impl Evaluator<'_> {
                 failed: f,
                 key_span: a.key_span.clone(),
                 value_span: a.value_span.clone(),
-                expr: a.expr.clone(),
+                expr: (!a.ty.is_evaluated()).then(|| a.expr.clone()),
                 file_loads: loads,
             });
         }
@@ -857,26 +869,37 @@ impl Evaluator<'_> {
                 }
             }
         }
-        let mut ctx = self.base.clone();
-        for (root, obj) in roots {
-            ctx.declare_var(root, Value::Object(obj));
+        // Only what the expression uses: most attributes need no function and one or two
+        // values, so building the context is cheap.
+        let mut ctx = Context::new();
+        for f in &a.funcs {
+            functions::declare(&mut ctx, f);
         }
-        // Inline file() calls, located.
+        for (root, obj) in roots {
+            if !obj.is_empty() {
+                ctx.declare_var(root, Value::Object(obj));
+            }
+        }
         let mut expr = a.expr.clone();
-        let mut inliner = FileInliner {
-            ctx: &ctx,
-            dir: &a.dir,
-            file: a.file,
-            prefix: inst.prefix.clone(),
-            sources: &mut *self.sources,
-            diags: &mut *self.diags,
-            loads: Vec::new(),
-            failed: false,
-        };
-        inliner.visit_expr_mut(&mut expr);
-        let (loads, failed) = (inliner.loads, inliner.failed);
-        if failed {
-            return (None, true, loads);
+        let mut loads = Vec::new();
+        if a.funcs.iter().any(|f| f == "file") {
+            // Inline file() calls, located.
+            let mut inliner = FileInliner {
+                ctx: &ctx,
+                dir: &a.dir,
+                file: a.file,
+                prefix: inst.prefix.clone(),
+                sources: &mut *self.sources,
+                diags: &mut *self.diags,
+                loads: Vec::new(),
+                failed: false,
+            };
+            inliner.visit_expr_mut(&mut expr);
+            let failed = inliner.failed;
+            loads = inliner.loads;
+            if failed {
+                return (None, true, loads);
+            }
         }
         let e: hcl::Expression = expr.into();
         match e.evaluate(&ctx) {

@@ -44,61 +44,57 @@ pub fn is_known(name: &str) -> bool {
 /// A context holding every function and no variables.
 pub fn base_context() -> Context<'static> {
     let mut ctx = Context::new();
+    for name in NAMES {
+        declare(&mut ctx, name);
+    }
+    ctx
+}
+
+/// Declares one function (by name) in `ctx`; unknown names are ignored.
+pub fn declare(ctx: &mut Context, name: &str) {
     let s = || ParamType::String;
     let any = || ParamType::Any;
     let list = || ParamType::array_of(ParamType::Any);
     let obj = || ParamType::object_of(ParamType::Any);
-    let def = |params: Vec<ParamType>, f: hcl::eval::Func| FuncDef::new(f, params);
-    ctx.declare_func(
-        "coalesce",
-        FuncDef::builder().variadic_param(any()).build(coalesce),
-    );
-    ctx.declare_func(
-        "concat",
-        FuncDef::builder().variadic_param(list()).build(concat),
-    );
-    ctx.declare_func("contains", def(vec![list(), any()], contains));
-    ctx.declare_func("distinct", def(vec![list()], distinct));
-    ctx.declare_func("file", def(vec![s()], file_placeholder));
-    ctx.declare_func("flatten", def(vec![list()], flatten));
-    ctx.declare_func(
-        "format",
-        FuncDef::builder()
+    let mk = |params: Vec<ParamType>, f: hcl::eval::Func| FuncDef::new(f, params);
+    let def = match name {
+        "coalesce" => FuncDef::builder().variadic_param(any()).build(coalesce),
+        "concat" => FuncDef::builder().variadic_param(list()).build(concat),
+        "contains" => mk(vec![list(), any()], contains),
+        "distinct" => mk(vec![list()], distinct),
+        "file" => mk(vec![s()], file_placeholder),
+        "flatten" => mk(vec![list()], flatten),
+        "format" => FuncDef::builder()
             .param(s())
             .variadic_param(any())
             .build(format),
-    );
-    ctx.declare_func("join", def(vec![s(), list()], join));
-    ctx.declare_func("jsondecode", def(vec![s()], jsondecode));
-    ctx.declare_func("jsonencode", def(vec![any()], jsonencode));
-    ctx.declare_func("keys", def(vec![obj()], keys));
-    ctx.declare_func("length", def(vec![any()], length));
-    ctx.declare_func(
-        "lookup",
-        FuncDef::builder()
+        "join" => mk(vec![s(), list()], join),
+        "jsondecode" => mk(vec![s()], jsondecode),
+        "jsonencode" => mk(vec![any()], jsonencode),
+        "keys" => mk(vec![obj()], keys),
+        "length" => mk(vec![any()], length),
+        "lookup" => FuncDef::builder()
             .param(obj())
             .param(s())
             .variadic_param(any())
             .build(lookup),
-    );
-    ctx.declare_func("lower", def(vec![s()], lower));
-    ctx.declare_func(
-        "merge",
-        FuncDef::builder()
+        "lower" => mk(vec![s()], lower),
+        "merge" => FuncDef::builder()
             .variadic_param(ParamType::nullable(obj()))
             .build(merge),
-    );
-    ctx.declare_func("replace", def(vec![s(), s(), s()], replace));
-    ctx.declare_func("split", def(vec![s(), s()], split));
-    ctx.declare_func("tolist", def(vec![list()], tolist));
-    ctx.declare_func("tomap", def(vec![obj()], tomap));
-    ctx.declare_func("tonumber", def(vec![any()], tonumber));
-    ctx.declare_func("toset", def(vec![list()], toset));
-    ctx.declare_func("tostring", def(vec![any()], tostring));
-    ctx.declare_func("trimspace", def(vec![s()], trimspace));
-    ctx.declare_func("upper", def(vec![s()], upper));
-    ctx.declare_func("values", def(vec![obj()], values));
-    ctx
+        "replace" => mk(vec![s(), s(), s()], replace),
+        "split" => mk(vec![s(), s()], split),
+        "tolist" => mk(vec![list()], tolist),
+        "tomap" => mk(vec![obj()], tomap),
+        "tonumber" => mk(vec![any()], tonumber),
+        "toset" => mk(vec![list()], toset),
+        "tostring" => mk(vec![any()], tostring),
+        "trimspace" => mk(vec![s()], trimspace),
+        "upper" => mk(vec![s()], upper),
+        "values" => mk(vec![obj()], values),
+        _ => return,
+    };
+    ctx.declare_func(name, def);
 }
 
 fn arg(args: &FuncArgs, i: usize) -> Result<&Value, String> {

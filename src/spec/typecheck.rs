@@ -26,13 +26,17 @@ pub fn build(
         diags,
         ok: true,
     };
-    let by_ident =
-        |name: &str| -> Vec<&EvalBlock> { blocks.iter().filter(|b| b.ident == name).collect() };
+    let mut grouped: BTreeMap<&str, Vec<&EvalBlock>> = BTreeMap::new();
+    for b in &blocks {
+        grouped.entry(b.ident.as_str()).or_default().push(b);
+    }
+    let empty: Vec<&EvalBlock> = Vec::new();
+    let by_ident = |name: &str| -> &Vec<&EvalBlock> { grouped.get(name).unwrap_or(&empty) };
 
     // Providers first: keys fall back to them.
     let mut providers = Providers::default();
     let mut provider_blocks: BTreeMap<&str, &EvalBlock> = BTreeMap::new();
-    for b in by_ident("provider") {
+    for &b in by_ident("provider") {
         let cloud = b.labels.first().map(String::as_str).unwrap_or_default();
         if provider_blocks.contains_key(cloud) {
             continue;
@@ -68,14 +72,14 @@ pub fn build(
     };
 
     let mut keys = BTreeMap::new();
-    for b in by_ident("key") {
+    for &b in by_ident("key") {
         if let Some(k) = t.key(b, &providers) {
             keys.insert(k.address.clone(), k);
         }
     }
     let mut external_keys = BTreeMap::new();
     let mut ek_spans: Vec<(Address, Span)> = Vec::new();
-    for b in by_ident("external_key") {
+    for &b in by_ident("external_key") {
         if let Some(e) = t.external_key(b) {
             ek_spans.push((e.address.clone(), b.header.clone()));
             external_keys.insert(e.address.clone(), e);
@@ -84,7 +88,7 @@ pub fn build(
     let mut workspaces = BTreeMap::new();
     let mut ws_ids: BTreeMap<String, Span> = BTreeMap::new();
     let mut ws_spans: Vec<Span> = Vec::new();
-    for b in by_ident("workspace") {
+    for &b in by_ident("workspace") {
         ws_spans.push(b.header.clone());
         if let Some(w) = t.workspace(b) {
             let id_span = b
@@ -108,7 +112,8 @@ pub fn build(
         }
     }
     let removed: Vec<RemovedSpec> = by_ident("removed")
-        .into_iter()
+        .iter()
+        .copied()
         .filter_map(|b| {
             let from = t.address(b, "from")?;
             Some(RemovedSpec {
@@ -118,7 +123,8 @@ pub fn build(
         })
         .collect();
     let imports: Vec<ImportSpec> = by_ident("import")
-        .into_iter()
+        .iter()
+        .copied()
         .filter_map(|b| {
             let to = t.address(b, "to");
             let id = t.string(b, "id");
@@ -130,7 +136,7 @@ pub fn build(
         })
         .collect();
     let mut lint = LintConfig::default();
-    for b in by_ident("lint") {
+    for &b in by_ident("lint") {
         t.lint(b, &mut lint);
     }
 
@@ -379,10 +385,23 @@ impl Checker<'_> {
         example: &str,
         ok_kind: fn(&ObjectKind) -> bool,
     ) -> Option<Option<Address>> {
-        let (v, a) = match self.value(b, name) {
-            None => return Some(None),
-            Some((v, Some(a))) => (v, a),
-            Some((_, None)) => return Some(None),
+        // Read in place: a referenced object can be large, so it is not cloned.
+        let a = match b.attr(name) {
+            Some(a) if a.failed => {
+                self.ok = false;
+                return None;
+            }
+            Some(a) => a,
+            None => {
+                if b.schema.attr(name).is_some_and(|s| s.required) {
+                    self.ok = false;
+                }
+                return Some(None);
+            }
+        };
+        let v = match &a.value {
+            None | Some(Value::Null) => return Some(None),
+            Some(v) => v,
         };
         let addr = match &v {
             Value::Object(o) => o
@@ -436,7 +455,7 @@ impl Checker<'_> {
     /// An address attribute (`removed.from`, `import.to`), read from the expression as written.
     fn address(&mut self, b: &EvalBlock, name: &str) -> Option<Address> {
         let a = b.attr(name)?;
-        let text = scan::address_text(&a.expr);
+        let text = a.expr.as_ref().and_then(scan::address_text);
         let parsed = text.as_deref().map(Address::parse);
         match parsed {
             Some(Ok(mut addr)) => {
