@@ -886,7 +886,7 @@ impl Evaluator<'_> {
             // Inline file() calls, located.
             let mut inliner = FileInliner {
                 ctx: &ctx,
-                dir: &a.dir,
+                dir: a.dir,
                 file: a.file,
                 prefix: inst.prefix.clone(),
                 sources: &mut *self.sources,

@@ -440,7 +440,7 @@ impl Checker<'_> {
                         format!(
                             "`{name}` in {} must reference {want}, not {}",
                             b.title(),
-                            kind_name(&v)
+                            kind_name(v)
                         ),
                     )
                     .at(a.value_span.clone(), "not a reference")
