@@ -140,6 +140,48 @@ pub fn build(
         t.lint(b, &mut lint);
     }
 
+    // References must land on declared objects (a reference can only be forged by writing
+    // the internal marker by hand, but the model's invariant does not rely on that).
+    let spans: BTreeMap<(&str, String), &EvalBlock> = blocks
+        .iter()
+        .filter(|b| b.ident == "external_key" || b.ident == "workspace")
+        .map(|b| ((b.ident.as_str(), t.origin(b).to_string()), b))
+        .collect();
+    let dangling = |ident: &str, origin: &Origin| {
+        spans
+            .get(&(ident, origin.to_string()))
+            .map(|b| b.header.clone())
+    };
+    for e in external_keys.values() {
+        if !keys.contains_key(&e.key) {
+            t.diags.push(
+                Diagnostic::error(
+                    "spec::dangling-reference",
+                    format!(
+                        "`{}` refers to `{}`, which is not declared",
+                        e.address, e.key
+                    ),
+                )
+                .at_opt(dangling("external_key", &e.origin), "dangling reference"),
+            );
+            t.ok = false;
+        }
+    }
+    for w in workspaces.values() {
+        if let Some(ek) = &w.external_key
+            && !external_keys.contains_key(ek)
+        {
+            t.diags.push(
+                Diagnostic::error(
+                    "spec::dangling-reference",
+                    format!("`{}` refers to `{ek}`, which is not declared", w.address),
+                )
+                .at_opt(dangling("workspace", &w.origin), "dangling reference"),
+            );
+            t.ok = false;
+        }
+    }
+
     // Rules that span objects.
     if let Some(a) = &anthropic {
         if a.platform == Platform::ClaudeEnterprise {
@@ -922,6 +964,15 @@ mod tests {
         );
         let r = load_files(&[("main.hcl", &src)]);
         assert_eq!(codes(&r), ["spec::invalid-policy", "spec::invalid-policy"]);
+    }
+
+    #[test]
+    fn forged_references_are_caught() {
+        let src = format!(
+            "{ANTHROPIC}external_key \"e\" {{\n  key = {{ __cmek_ref = \"key.aws.nope\" }}\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert_eq!(codes(&r), ["spec::dangling-reference"]);
     }
 
     #[test]
