@@ -905,12 +905,16 @@ impl Evaluator<'_> {
         match e.evaluate(&ctx) {
             Ok(v) => (Some(v), false, loads),
             Err(err) => {
+                let (span, label) = match err.expr().and_then(|e| locate_subexpr(a.expr, e)) {
+                    Some(r) => (Span::new(a.file, r), "here"),
+                    None => (a.value_span.clone(), "while evaluating this expression"),
+                };
                 self.diags.push(
                     Diagnostic::error(
                         "spec::eval-error",
                         format!("cannot evaluate `{}`: {}", a.name, err.kind()),
                     )
-                    .at(a.value_span.clone(), "while evaluating this expression"),
+                    .at(span, label),
                 );
                 (None, true, loads)
             }
@@ -1055,6 +1059,29 @@ impl Evaluator<'_> {
             vars,
         }))
     }
+}
+
+/// The span of the smallest sub-expression of `expr` that is `target` (the expression an
+/// `hcl-rs` evaluation error names), so the caret points at the failing part.
+fn locate_subexpr(expr: &Expression, target: &hcl::Expression) -> Option<std::ops::Range<usize>> {
+    struct Finder<'t> {
+        target: &'t hcl::Expression,
+        best: Option<std::ops::Range<usize>>,
+    }
+    impl hcl_edit::visit::Visit for Finder<'_> {
+        fn visit_expr(&mut self, node: &Expression) {
+            if let Some(span) = node.span()
+                && self.best.as_ref().is_none_or(|b| span.len() < b.len())
+                && hcl::Expression::from(node.clone()) == *self.target
+            {
+                self.best = Some(span);
+            }
+            hcl_edit::visit::visit_expr(self, node);
+        }
+    }
+    let mut f = Finder { target, best: None };
+    hcl_edit::visit::Visit::visit_expr(&mut f, expr);
+    f.best
 }
 
 fn insert_node(roots: &mut BTreeMap<&str, hcl::Map<String, Value>>, node: &Node, v: Value) {
