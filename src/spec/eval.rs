@@ -2,30 +2,34 @@
 //!
 //! Steps, per instance:
 //! 1. *prepare*: every evaluated attribute is scanned ([`super::scan`]); unknown functions and
-//!    references are reported at their exact span with a "did you mean";
-//! 2. *order*: locals, keys, registrations, workspaces, module calls and outputs form a
-//!    dependency graph; cycles are reported naming the cycle (`local.a -> local.b -> local.a`);
-//! 3. *evaluate* in dependency order with `hcl-rs`; each attribute gets a context holding only
-//!    the values it references, so the cost is linear in the size of the spec;
-//! 4. the singleton blocks (`anthropic`, `backend`, `provider`, `removed`, `import`, `lint`).
+//!    references ([`super::references`]) are reported at their exact span with a "did you mean";
+//! 2. *order*: locals, keys, registrations, workspaces, module calls, outputs and providers form
+//!    a dependency graph ([`super::graph`]); cycles are reported naming the cycle
+//!    (`local.a -> local.b -> local.a`);
+//! 3. *evaluate* in dependency order with `hcl-rs` (after [`super::inline_files`] replaced
+//!    `file()` calls); each attribute gets a context holding only the values and functions it
+//!    uses, so the cost is linear in the size of the spec; module calls load and evaluate the
+//!    module ([`super::modules`]) as a nested instance;
+//! 4. the singleton blocks (`anthropic`, `backend`, `removed`, `import`, `lint`).
 //!
 //! A failed attribute is reported once; whatever depends on it is skipped silently, so one
 //! mistake does not produce a cascade. The results are [`EvalBlock`]s for the type checker.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use hcl::Value;
 use hcl::eval::{Context, Evaluate};
+use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Block;
-use hcl_edit::visit_mut::{self, VisitMut};
-use hcl_edit::{Decorated, Span as _};
+use hcl_edit::visit_mut::VisitMut;
 
 use super::config::{BlockDecl, ModuleDecls, span_of};
 use super::functions;
+use super::inline_files::FileInliner;
 use super::modules;
+use super::references::{self, Dep, Node};
 use super::scan::{self, RefUse};
 use super::schema::{self, BlockSchema, Ty};
 use super::variables::{self, InputValue, VarValues};
@@ -90,39 +94,6 @@ impl EvalBlock {
     pub fn any_failed(&self) -> bool {
         self.attrs.iter().any(|a| a.failed) || self.blocks.iter().any(EvalBlock::any_failed)
     }
-}
-
-/// A node of the dependency graph.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Node {
-    Local(String),
-    Key(Cloud, String),
-    ExternalKey(String),
-    Workspace(String),
-    Module(String),
-    Output(String),
-    /// `provider "<cloud>"` (root only): keys fall back to its region / project / tenant.
-    Provider(Cloud),
-}
-
-impl fmt::Display for Node {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Node::Local(n) => write!(f, "local.{n}"),
-            Node::Key(c, n) => write!(f, "key.{c}.{n}"),
-            Node::ExternalKey(n) => write!(f, "external_key.{n}"),
-            Node::Workspace(n) => write!(f, "workspace.{n}"),
-            Node::Module(n) => write!(f, "module.{n}"),
-            Node::Output(n) => write!(f, "output.{n}"),
-            Node::Provider(c) => write!(f, "provider.{c}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-enum Dep {
-    Var(String),
-    Node(Node),
 }
 
 /// An attribute ready to evaluate.
@@ -548,224 +519,13 @@ impl Evaluator<'_> {
             }
         }
         for r in found.refs {
-            match self.resolve(inst, file, &r) {
+            match references::resolve(&inst.decls, self.diags, file, &r) {
                 Ok(Some(dep)) => p.refs.push((dep, r)),
                 Ok(None) => {}
                 Err(()) => p.bad = true,
             }
         }
         p
-    }
-
-    /// Resolves a reference to what it depends on; reports unknown names.
-    fn resolve(&mut self, inst: &Instance, file: FileId, r: &RefUse) -> Result<Option<Dep>, ()> {
-        let d = &inst.decls;
-        let root = r.parts[0].as_str();
-        let sp = |n: usize| Span::new(file, r.span_through(n));
-        let err =
-            |diags: &mut Diagnostics, n: usize, msg: String, label: &str, help: Option<String>| {
-                diags.push(
-                    Diagnostic::error("spec::unknown-reference", msg)
-                        .at(sp(n), label)
-                        .with_help_opt(help),
-                );
-                Err(())
-            };
-        let need = |diags: &mut Diagnostics, n: usize, example: &str| -> Result<(), ()> {
-            if r.parts.len() > n {
-                return Ok(());
-            }
-            diags.push(
-                Diagnostic::error(
-                    "spec::incomplete-reference",
-                    format!("`{}` is not a complete reference", r.parts.join(".")),
-                )
-                .at(Span::new(file, r.span.clone()), "incomplete")
-                .with_help(format!("write it like `{example}`")),
-            );
-            Err(())
-        };
-        match root {
-            "var" => {
-                need(self.diags, 1, "var.name")?;
-                let name = &r.parts[1];
-                if d.variables.contains_key(name) {
-                    return Ok(Some(Dep::Var(name.clone())));
-                }
-                let help = suggest::did_you_mean(name, d.variables.keys().map(String::as_str))
-                    .map(|s| format!("did you mean `var.{s}`?"))
-                    .or_else(|| Some(format!("declare it: `variable \"{name}\" {{}}`")));
-                err(
-                    self.diags,
-                    1,
-                    format!("unknown variable `var.{name}`"),
-                    "not declared",
-                    help,
-                )
-            }
-            "local" => {
-                need(self.diags, 1, "local.name")?;
-                let name = &r.parts[1];
-                if d.locals.contains_key(name) {
-                    return Ok(Some(Dep::Node(Node::Local(name.clone()))));
-                }
-                let help = suggest::did_you_mean(name, d.locals.keys().map(String::as_str))
-                    .map(|s| format!("did you mean `local.{s}`?"));
-                err(
-                    self.diags,
-                    1,
-                    format!("unknown local value `local.{name}`"),
-                    "not defined in any `locals` block",
-                    help,
-                )
-            }
-            "key" => {
-                need(self.diags, 2, "key.aws.prod")?;
-                let cloud_s = &r.parts[1];
-                let Ok(cloud) = cloud_s.parse::<Cloud>() else {
-                    let help = suggest::hint(cloud_s, Cloud::ALL.iter().map(|c| c.as_str()));
-                    return err(
-                        self.diags,
-                        1,
-                        format!("unknown cloud `{cloud_s}` in `{}`", r.text_through(2)),
-                        "expected aws, gcp or azure",
-                        help,
-                    );
-                };
-                let name = &r.parts[2];
-                if !d.keys.contains_key(&(cloud, name.clone())) {
-                    let help = suggest::hint(name, d.key_names(cloud))
-                        .map(|s| {
-                            format!(
-                                "did you mean `key.{cloud}.{}`?",
-                                s.trim_start_matches("did you mean `")
-                                    .trim_end_matches("`?")
-                            )
-                        })
-                        .or_else(|| {
-                            Cloud::ALL
-                                .iter()
-                                .find(|c| d.keys.contains_key(&(**c, name.clone())))
-                                .map(|c| format!("did you mean `key.{c}.{name}`?"))
-                        });
-                    return err(
-                        self.diags,
-                        2,
-                        format!(
-                            "unknown reference `key.{cloud}.{name}`: there is no `key \"{cloud}\" \"{name}\"` block"
-                        ),
-                        "no such key",
-                        help,
-                    );
-                }
-                let sch = match cloud {
-                    Cloud::Aws => &schema::KEY_AWS,
-                    Cloud::Gcp => &schema::KEY_GCP,
-                    Cloud::Azure => &schema::KEY_AZURE,
-                };
-                self.check_attr_ref(file, r, 3, sch)?;
-                Ok(Some(Dep::Node(Node::Key(cloud, name.clone()))))
-            }
-            "external_key" | "workspace" => {
-                need(self.diags, 1, &format!("{root}.prod"))?;
-                let name = &r.parts[1];
-                let (map, node, sch) = if root == "external_key" {
-                    (
-                        &d.external_keys,
-                        Node::ExternalKey(name.clone()),
-                        &schema::EXTERNAL_KEY,
-                    )
-                } else {
-                    (
-                        &d.workspaces,
-                        Node::Workspace(name.clone()),
-                        &schema::WORKSPACE,
-                    )
-                };
-                if !map.contains_key(name) {
-                    let help = suggest::did_you_mean(name, map.keys().map(String::as_str))
-                        .map(|s| format!("did you mean `{root}.{s}`?"));
-                    return err(
-                        self.diags,
-                        1,
-                        format!(
-                            "unknown reference `{root}.{name}`: there is no `{root} \"{name}\"` block"
-                        ),
-                        &format!("no such {root}"),
-                        help,
-                    );
-                }
-                self.check_attr_ref(file, r, 2, sch)?;
-                Ok(Some(Dep::Node(node)))
-            }
-            "module" => {
-                need(self.diags, 1, "module.name.output")?;
-                let name = &r.parts[1];
-                if d.modules.contains_key(name) {
-                    return Ok(Some(Dep::Node(Node::Module(name.clone()))));
-                }
-                let help = suggest::did_you_mean(name, d.modules.keys().map(String::as_str))
-                    .map(|s| format!("did you mean `module.{s}`?"));
-                err(
-                    self.diags,
-                    1,
-                    format!("unknown module `module.{name}`"),
-                    "no such module block",
-                    help,
-                )
-            }
-            other => {
-                let help = suggest::hint(other, ROOTS.iter().copied())
-                    .or_else(|| {
-                        d.locals
-                            .contains_key(other)
-                            .then(|| format!("did you mean `local.{other}`?"))
-                    })
-                    .or_else(|| {
-                        d.variables
-                            .contains_key(other)
-                            .then(|| format!("did you mean `var.{other}`?"))
-                    })
-                    .or_else(|| {
-                        Some(format!(
-                            "references start with one of: {}",
-                            ROOTS.join(", ")
-                        ))
-                    });
-                err(
-                    self.diags,
-                    0,
-                    format!("unknown reference `{}`", r.parts.join(".")),
-                    "unknown name",
-                    help,
-                )
-            }
-        }
-    }
-
-    /// `key.aws.prod.regoin`: the attribute after a block reference must exist.
-    fn check_attr_ref(
-        &mut self,
-        file: FileId,
-        r: &RefUse,
-        idx: usize,
-        sch: &BlockSchema,
-    ) -> Result<(), ()> {
-        let Some(attr) = r.parts.get(idx) else {
-            return Ok(());
-        };
-        if sch.attr(attr).is_some() || attr == REF_MARKER {
-            return Ok(());
-        }
-        self.diags.push(
-            Diagnostic::error(
-                "spec::unknown-reference",
-                format!("`{}` has no attribute `{attr}`", r.text_through(idx - 1)),
-            )
-            .at(Span::new(file, r.span_through(idx)), "unknown attribute")
-            .with_help_opt(suggest::hint(attr, sch.attrs.iter().map(|a| a.name))),
-        );
-        Err(())
     }
 
     /// Evaluates every attribute of a prepared block; returns the block and whether any
@@ -1109,77 +869,6 @@ fn insert_node(roots: &mut BTreeMap<&str, hcl::Map<String, Value>>, node: &Node,
             Value::Object(m) => map = m,
             _ => return,
         }
-    }
-}
-
-/// Replaces `file("path")` calls by the file's contents (as a plain string, never a template),
-/// reading paths relative to the directory of the file the call is written in.
-struct FileInliner<'a, 'c> {
-    ctx: &'a Context<'c>,
-    dir: &'a Path,
-    file: FileId,
-    prefix: String,
-    sources: &'a mut SourceMap,
-    diags: &'a mut Diagnostics,
-    loads: Vec<FileId>,
-    failed: bool,
-}
-
-impl VisitMut for FileInliner<'_, '_> {
-    fn visit_expr_mut(&mut self, node: &mut Expression) {
-        if let Expression::FuncCall(call) = node
-            && call.name.name.as_str() == "file"
-            && !call.name.is_namespaced()
-            && call.args.len() == 1
-        {
-            let span = Span::new(self.file, call.span().unwrap_or(0..0));
-            let Some(arg) = call.args.iter().next().cloned() else {
-                return;
-            };
-            let arg: hcl::Expression = arg.into();
-            let path = match arg.evaluate(self.ctx) {
-                Ok(Value::String(p)) => p,
-                Ok(_) => {
-                    self.diags.push(
-                        Diagnostic::error("spec::wrong-type", "file() needs a string path")
-                            .at(span, "not a string"),
-                    );
-                    self.failed = true;
-                    return;
-                }
-                // Names bound by `for` are not known yet: leave the call, which then fails
-                // with a clear message.
-                Err(_) => return,
-            };
-            let full = self.dir.join(&path);
-            let display = modules::display_prefix(&self.prefix, &path);
-            let display = display.trim_end_matches('/').to_string();
-            if !full.is_file() {
-                self.diags.push(
-                    Diagnostic::error("spec::file-not-found", format!("file() cannot find `{path}`"))
-                        .at(span, "no such file")
-                        .with_help(format!(
-                            "paths are relative to the directory of the file that calls file() (looked for `{display}`)"
-                        )),
-                );
-                self.failed = true;
-                return;
-            }
-            match super::files::read_text(&full, &display, self.sources, self.diags, Some(span)) {
-                Some(id) => {
-                    let text = self
-                        .sources
-                        .get(id)
-                        .map(|f| f.text().to_string())
-                        .unwrap_or_default();
-                    self.loads.push(id);
-                    *node = Expression::String(Decorated::new(text));
-                }
-                None => self.failed = true,
-            }
-            return;
-        }
-        visit_mut::visit_expr_mut(self, node);
     }
 }
 

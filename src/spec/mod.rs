@@ -2,8 +2,9 @@
 //!
 //! Entry point: [`load`]. The pipeline, one module per step:
 //! [`files`] (discover and read) -> [`parse`] (hcl-edit, spans) -> [`config`] (structure pass
-//! against [`schema`]) -> [`variables`] -> [`eval`] (locals, references, [`functions`],
-//! [`modules`], ordered by [`graph`]) -> [`typecheck`] (+ [`rules`], [`secrets`]) -> `Desired`.
+//! against [`schema`]) -> [`variables`] (+ [`types`]) -> [`eval`] (locals, [`references`] found
+//! by [`scan`], [`functions`], [`inline_files`], [`modules`], ordered by [`graph`]) ->
+//! [`typecheck`] (+ [`rules`], [`secrets`]) -> `Desired`.
 //! Every step collects all the problems it finds; nothing panics on any input.
 
 pub mod config;
@@ -11,9 +12,11 @@ pub mod eval;
 pub mod files;
 pub mod functions;
 pub mod graph;
+pub mod inline_files;
 pub mod model;
 pub mod modules;
 pub mod parse;
+pub mod references;
 pub mod rules;
 pub mod scan;
 pub mod schema;
