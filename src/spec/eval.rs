@@ -1,0 +1,993 @@
+//! Evaluation of one module instance (and, recursively, the modules it calls).
+//!
+//! Steps, per instance:
+//! 1. *prepare*: every evaluated attribute is scanned ([`super::scan`]); unknown functions and
+//!    references ([`super::references`]) are reported at their exact span with a "did you mean";
+//! 2. *order*: locals, keys, registrations, workspaces, module calls, outputs and providers form
+//!    a dependency graph ([`super::graph`]); cycles are reported naming the cycle
+//!    (`local.a -> local.b -> local.a`);
+//! 3. *evaluate* in dependency order with `hcl-rs` (after [`super::inline_files`] replaced
+//!    `file()` calls); each attribute gets a context holding only the values and functions it
+//!    uses, so the cost is linear in the size of the spec; module calls load and evaluate the
+//!    module ([`super::modules`]) as a nested instance;
+//! 4. the singleton blocks (`anthropic`, `backend`, `removed`, `import`, `lint`).
+//!
+//! A failed attribute is reported once; whatever depends on it is skipped silently, so one
+//! mistake does not produce a cascade. The results are [`EvalBlock`]s for the type checker.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use hcl::Value;
+use hcl::eval::{Context, Evaluate};
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Block;
+use hcl_edit::visit_mut::VisitMut;
+
+use super::config::{BlockDecl, ModuleDecls, span_of};
+use super::functions;
+use super::inline_files::FileInliner;
+use super::modules;
+use super::references::{self, Dep, Node};
+use super::scan::{self, RefUse};
+use super::schema::{self, BlockSchema, Ty};
+use super::variables::{self, InputValue, VarValues};
+use crate::address::{Address, Cloud};
+use crate::diag::suggest;
+use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
+
+/// The object field that carries the address of a referenced block (`key.aws.prod` evaluates
+/// to the key's attributes plus this field), so references survive variables, locals, module
+/// inputs and outputs.
+pub const REF_MARKER: &str = "__cmek_ref";
+
+/// The reference roots a spec may use.
+pub const ROOTS: &[&str] = &["var", "local", "key", "external_key", "workspace", "module"];
+
+/// An evaluated attribute.
+#[derive(Debug, Clone)]
+pub struct EvalAttr {
+    pub name: String,
+    /// `None` when not evaluated (address / type attributes) or when evaluation failed.
+    pub value: Option<Value>,
+    /// Evaluation failed (already reported).
+    pub failed: bool,
+    pub key_span: Span,
+    pub value_span: Span,
+    /// The expression as written, kept only for attributes that are not evaluated (address
+    /// attributes are read from it).
+    pub expr: Option<Expression>,
+    /// Files read by `file()` in this attribute.
+    pub file_loads: Vec<FileId>,
+}
+
+/// An evaluated block, in the module instance `module_path`.
+#[derive(Debug, Clone)]
+pub struct EvalBlock {
+    pub module_path: Vec<String>,
+    pub file: FileId,
+    pub ident: String,
+    pub labels: Vec<String>,
+    pub label_spans: Vec<Span>,
+    pub header: Span,
+    pub schema: &'static BlockSchema,
+    pub attrs: Vec<EvalAttr>,
+    pub blocks: Vec<EvalBlock>,
+    /// Attribute names in the block that the schema does not know (already reported).
+    pub unknown_attrs: Vec<String>,
+}
+
+impl EvalBlock {
+    pub fn attr(&self, name: &str) -> Option<&EvalAttr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    pub fn title(&self) -> String {
+        let mut s = self.ident.clone();
+        for l in &self.labels {
+            s.push_str(&format!(" \"{l}\""));
+        }
+        s
+    }
+
+    pub fn any_failed(&self) -> bool {
+        self.attrs.iter().any(|a| a.failed) || self.blocks.iter().any(EvalBlock::any_failed)
+    }
+}
+
+/// An attribute ready to evaluate.
+#[derive(Debug, Clone)]
+struct PAttr<'d> {
+    name: String,
+    file: FileId,
+    dir: &'d Path,
+    key_span: Span,
+    value_span: Span,
+    expr: &'d Expression,
+    ty: Ty,
+    refs: Vec<(Dep, RefUse)>,
+    /// Functions the expression calls (only these are declared in its context).
+    funcs: Vec<String>,
+    bad: bool,
+}
+
+#[derive(Debug, Clone)]
+struct PBlock<'d> {
+    file: FileId,
+    ident: String,
+    labels: Vec<String>,
+    label_spans: Vec<Span>,
+    header: Span,
+    schema: &'static BlockSchema,
+    attrs: Vec<PAttr<'d>>,
+    blocks: Vec<PBlock<'d>>,
+    unknown_attrs: Vec<String>,
+}
+
+impl PBlock<'_> {
+    fn all_refs(&self) -> Vec<&(Dep, RefUse)> {
+        let mut out: Vec<&(Dep, RefUse)> = self.attrs.iter().flat_map(|a| a.refs.iter()).collect();
+        for b in &self.blocks {
+            out.extend(b.all_refs());
+        }
+        out
+    }
+}
+
+/// One module instance to evaluate.
+pub struct Instance {
+    pub path: Vec<String>,
+    /// Display prefix of the instance's files (`""` for the root).
+    pub prefix: String,
+    /// Identities of the directories of this instance and its callers.
+    pub ancestors: Vec<PathBuf>,
+    pub decls: ModuleDecls,
+    pub vars: VarValues,
+}
+
+/// Values computed so far in one instance.
+#[derive(Default)]
+struct State {
+    values: BTreeMap<Node, Value>,
+    poisoned: BTreeSet<Node>,
+    module_outputs: BTreeMap<String, BTreeMap<String, Option<Value>>>,
+}
+
+/// Evaluates instances and collects their blocks.
+pub struct Evaluator<'a> {
+    pub sources: &'a mut SourceMap,
+    pub diags: &'a mut Diagnostics,
+    pub base: Context<'static>,
+    pub blocks: Vec<EvalBlock>,
+    /// Evaluated root `provider` blocks, for the keys' fall-backs (in every module).
+    pub root_providers: BTreeMap<Cloud, Value>,
+}
+
+/// The key attribute that falls back to the provider block, per cloud.
+pub fn provider_fallback(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Aws => "region",
+        Cloud::Gcp => "project",
+        Cloud::Azure => "tenant_id",
+    }
+}
+
+impl Evaluator<'_> {
+    /// Evaluates an instance; returns its outputs (`None` for outputs that failed).
+    pub fn run(&mut self, inst: Instance) -> BTreeMap<String, Option<Value>> {
+        let mut st = State::default();
+        // 1. prepare the graph nodes
+        let mut nodes: BTreeMap<Node, PBlock<'_>> = BTreeMap::new();
+        for (name, l) in &inst.decls.locals {
+            let attr = self.prepare_attr(&inst, l.file, &l.dir, &l.attr, Ty::Any);
+            let header = span_of(l.file, l.attr.key.span());
+            nodes.insert(
+                Node::Local(name.clone()),
+                PBlock {
+                    file: l.file,
+                    ident: String::from("locals"),
+                    labels: Vec::new(),
+                    label_spans: Vec::new(),
+                    header,
+                    schema: &schema::LOCALS,
+                    attrs: vec![attr],
+                    blocks: Vec::new(),
+                    unknown_attrs: Vec::new(),
+                },
+            );
+        }
+        let d = &inst.decls;
+        let mut decl_of: BTreeMap<Node, &BlockDecl> = BTreeMap::new();
+        for ((c, n), b) in &d.keys {
+            decl_of.insert(Node::Key(*c, n.clone()), b);
+        }
+        for (n, b) in &d.external_keys {
+            decl_of.insert(Node::ExternalKey(n.clone()), b);
+        }
+        for (n, b) in &d.workspaces {
+            decl_of.insert(Node::Workspace(n.clone()), b);
+        }
+        for (n, b) in &d.modules {
+            decl_of.insert(Node::Module(n.clone()), b);
+        }
+        for (n, b) in &d.outputs {
+            decl_of.insert(Node::Output(n.clone()), b);
+        }
+        for (c, b) in &d.providers {
+            decl_of.insert(Node::Provider(*c), b);
+        }
+        for (node, decl) in &decl_of {
+            let pb = self.prepare_decl(&inst, decl);
+            nodes.insert(node.clone(), pb);
+        }
+
+        // 2. order
+        let mut edges: BTreeMap<Node, Vec<(Node, Span)>> = BTreeMap::new();
+        for (node, pb) in &nodes {
+            let mut deps = Vec::new();
+            let mut seen = BTreeSet::new();
+            for (dep, r) in pb.all_refs() {
+                if let Dep::Node(n) = dep
+                    && seen.insert(n.clone())
+                {
+                    deps.push((n.clone(), Span::new(pb.file, r.span.clone())));
+                }
+            }
+            // Implicit: keys read their provider's settings, modules read all of them.
+            for c in d.providers.keys() {
+                let implicit = match node {
+                    Node::Key(kc, _) => kc == c,
+                    Node::Module(_) => true,
+                    _ => false,
+                };
+                if implicit {
+                    deps.push((Node::Provider(*c), pb.header.clone()));
+                }
+            }
+            edges.insert(node.clone(), deps);
+        }
+        // Only objects something refers to need their value built.
+        let referenced: BTreeSet<Node> = edges
+            .values()
+            .flat_map(|deps| deps.iter().map(|(n, _)| n.clone()))
+            .collect();
+        let ordered = super::graph::Graph { edges }.order();
+        for cycle in &ordered.cycles {
+            let mut names: Vec<String> = cycle.iter().map(|(f, _, _)| f.to_string()).collect();
+            if let Some((first, _, _)) = cycle.first() {
+                names.push(first.to_string());
+            }
+            let Some((from, to, span)) = cycle.first() else {
+                continue;
+            };
+            let mut diag = Diagnostic::error(
+                "spec::cycle",
+                format!("reference cycle: {}", names.join(" -> ")),
+            )
+            .at(span.clone(), format!("`{from}` refers to `{to}` here"))
+            .with_help("break the cycle: one of these values must not depend on the others");
+            for (f, t, s) in cycle.iter().skip(1) {
+                diag = diag.with_label(s.clone(), format!("`{f}` refers to `{t}` here"));
+            }
+            self.diags.push(diag);
+            for (f, _, _) in cycle {
+                st.poisoned.insert(f.clone());
+            }
+        }
+
+        // 3. evaluate
+        for node in ordered.order {
+            if st.poisoned.contains(&node) {
+                continue;
+            }
+            let Some(pb) = nodes.remove(&node) else {
+                continue;
+            };
+            match &node {
+                Node::Local(_) | Node::Output(_) => {
+                    let attr_name = if matches!(node, Node::Local(_)) {
+                        None
+                    } else {
+                        Some("value")
+                    };
+                    let (eb, failed) = self.eval_block(&inst, &pb, &st);
+                    let v = eb
+                        .attrs
+                        .iter()
+                        .find(|a| attr_name.is_none_or(|n| a.name == n))
+                        .and_then(|a| a.value.clone());
+                    match (failed, v) {
+                        (false, Some(v)) => {
+                            st.values.insert(node, v);
+                        }
+                        _ => {
+                            st.poisoned.insert(node);
+                        }
+                    }
+                }
+                Node::Key(..) | Node::ExternalKey(_) | Node::Workspace(_) | Node::Provider(_) => {
+                    let (eb, failed) = self.eval_block(&inst, &pb, &st);
+                    if failed {
+                        st.poisoned.insert(node.clone());
+                    } else if referenced.contains(&node) || matches!(node, Node::Provider(_)) {
+                        let v = self.object_value(&inst, &node, &eb);
+                        if let Node::Provider(c) = &node
+                            && inst.path.is_empty()
+                        {
+                            self.root_providers.insert(*c, v.clone());
+                        }
+                        st.values.insert(node.clone(), v);
+                    }
+                    self.blocks.push(eb);
+                }
+                Node::Module(name) => {
+                    let Some(decl) = decl_of.get(&node) else {
+                        continue;
+                    };
+                    match self.eval_module(&inst, name, decl, &pb, &st) {
+                        Some(outputs) => {
+                            let obj: hcl::Map<String, Value> = outputs
+                                .iter()
+                                .filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v)))
+                                .collect();
+                            st.values.insert(node.clone(), Value::Object(obj));
+                            st.module_outputs.insert(name.clone(), outputs);
+                        }
+                        None => {
+                            st.poisoned.insert(node.clone());
+                        }
+                    }
+                }
+            }
+        }
+
+        // 4. singleton blocks
+        let singles: Vec<&BlockDecl> = d
+            .anthropic
+            .iter()
+            .chain(d.backend.iter())
+            .chain(d.removed.iter())
+            .chain(d.imports.iter())
+            .chain(d.lint.iter())
+            .collect();
+        for decl in singles {
+            let pb = self.prepare_decl(&inst, decl);
+            let (eb, _) = self.eval_block(&inst, &pb, &st);
+            self.blocks.push(eb);
+        }
+
+        d.outputs
+            .keys()
+            .map(|n| (n.clone(), st.values.get(&Node::Output(n.clone())).cloned()))
+            .collect()
+    }
+
+    /// The value a reference to a block evaluates to: its attributes, the schema defaults of
+    /// the ones left out, and [`REF_MARKER`].
+    fn object_value(&self, inst: &Instance, node: &Node, eb: &EvalBlock) -> Value {
+        let mut obj = hcl::Map::new();
+        for a in eb.schema.attrs {
+            if let Some(v) = a.default.to_value() {
+                obj.insert(a.name.to_string(), v);
+            }
+        }
+        if let Node::Key(c, _) = node {
+            let name = provider_fallback(*c);
+            if let Some(v) = self
+                .root_providers
+                .get(c)
+                .and_then(|p| p.as_object())
+                .and_then(|p| p.get(name))
+            {
+                obj.insert(name.to_string(), v.clone());
+            }
+        }
+        // `null` means "not set": the default or fall-back stays visible, as in the model.
+        for a in &eb.attrs {
+            match &a.value {
+                Some(Value::Null) | None => {}
+                Some(v) => {
+                    obj.insert(a.name.clone(), v.clone());
+                }
+            }
+        }
+        let addr = match node {
+            Node::Key(c, n) => Some(Address::key(*c, n.clone())),
+            Node::ExternalKey(n) => Some(Address::external_key(n.clone())),
+            Node::Workspace(n) => Some(Address::workspace(n.clone())),
+            _ => None,
+        };
+        if let Some(mut addr) = addr {
+            addr.module_path = inst.path.clone();
+            obj.insert(REF_MARKER.to_string(), Value::String(addr.to_string()));
+        }
+        Value::Object(obj)
+    }
+
+    fn prepare_decl<'d>(&mut self, inst: &Instance, decl: &'d BlockDecl) -> PBlock<'d> {
+        self.prepare_block(
+            inst,
+            decl.file,
+            &decl.dir,
+            &decl.block,
+            decl.schema,
+            decl.header_span(),
+        )
+    }
+
+    fn prepare_block<'d>(
+        &mut self,
+        inst: &Instance,
+        file: FileId,
+        dir: &'d Path,
+        block: &'d Block,
+        sch: &'static BlockSchema,
+        header: Span,
+    ) -> PBlock<'d> {
+        let mut attrs = Vec::new();
+        let mut unknown_attrs = Vec::new();
+        let mut seen = BTreeSet::new();
+        for attr in block.body.attributes() {
+            let name = attr.key.as_str();
+            if schema::is_secret_name(name) || !seen.insert(name.to_string()) {
+                continue;
+            }
+            let ty = match sch.attr(name) {
+                Some(a) => a.ty,
+                None if sch.open => Ty::Any,
+                None => {
+                    unknown_attrs.push(name.to_string());
+                    continue;
+                }
+            };
+            attrs.push(self.prepare_attr(inst, file, dir, attr, ty));
+        }
+        let mut blocks = Vec::new();
+        for b in block.body.blocks() {
+            if let Some(nb) = sch.nested(b.ident.as_str()) {
+                let h = span_of(file, b.ident.span());
+                blocks.push(self.prepare_block(inst, file, dir, b, nb.schema, h));
+            }
+        }
+        PBlock {
+            file,
+            ident: block.ident.as_str().to_string(),
+            labels: block
+                .labels
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect(),
+            label_spans: block
+                .labels
+                .iter()
+                .map(|l| span_of(file, l.span()))
+                .collect(),
+            header,
+            schema: sch,
+            attrs,
+            blocks,
+            unknown_attrs,
+        }
+    }
+
+    fn prepare_attr<'d>(
+        &mut self,
+        inst: &Instance,
+        file: FileId,
+        dir: &'d Path,
+        attr: &'d hcl_edit::structure::Attribute,
+        ty: Ty,
+    ) -> PAttr<'d> {
+        let mut p = PAttr {
+            name: attr.key.as_str().to_string(),
+            file,
+            dir,
+            key_span: span_of(file, attr.key.span()),
+            value_span: span_of(file, attr.value.span()),
+            expr: &attr.value,
+            ty,
+            refs: Vec::new(),
+            funcs: Vec::new(),
+            bad: false,
+        };
+        if !ty.is_evaluated() {
+            return p;
+        }
+        let found = scan::scan(&attr.value);
+        for f in &found.funcs {
+            if !p.funcs.contains(&f.name) {
+                p.funcs.push(f.name.clone());
+            }
+            if f.namespaced || !functions::is_known(&f.name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::unknown-function",
+                        format!("unknown function `{}`", f.name),
+                    )
+                    .at(Span::new(file, f.span.clone()), "not a function cmek knows")
+                    .with_help_opt(
+                        suggest::hint(&f.name, functions::NAMES.iter().copied()).or_else(|| {
+                            Some(format!(
+                                "available functions: {}",
+                                functions::NAMES.join(", ")
+                            ))
+                        }),
+                    ),
+                );
+                p.bad = true;
+            }
+        }
+        for r in found.refs {
+            match references::resolve(&inst.decls, self.diags, file, &r) {
+                Ok(Some(dep)) => p.refs.push((dep, r)),
+                Ok(None) => {}
+                Err(()) => p.bad = true,
+            }
+        }
+        p
+    }
+
+    /// Evaluates every attribute of a prepared block; returns the block and whether any
+    /// attribute failed.
+    fn eval_block(&mut self, inst: &Instance, pb: &PBlock, st: &State) -> (EvalBlock, bool) {
+        let mut failed = false;
+        let mut attrs = Vec::new();
+        for a in &pb.attrs {
+            let (value, f, loads) = self.eval_attr(inst, a, st);
+            failed |= f;
+            attrs.push(EvalAttr {
+                name: a.name.clone(),
+                value,
+                failed: f,
+                key_span: a.key_span.clone(),
+                value_span: a.value_span.clone(),
+                expr: (!a.ty.is_evaluated()).then(|| a.expr.clone()),
+                file_loads: loads,
+            });
+        }
+        let mut blocks = Vec::new();
+        for b in &pb.blocks {
+            let (eb, f) = self.eval_block(inst, b, st);
+            failed |= f;
+            blocks.push(eb);
+        }
+        (
+            EvalBlock {
+                module_path: inst.path.clone(),
+                file: pb.file,
+                ident: pb.ident.clone(),
+                labels: pb.labels.clone(),
+                label_spans: pb.label_spans.clone(),
+                header: pb.header.clone(),
+                schema: pb.schema,
+                attrs,
+                blocks,
+                unknown_attrs: pb.unknown_attrs.clone(),
+            },
+            failed,
+        )
+    }
+
+    /// Evaluates one attribute: `(value, failed, files read)`.
+    fn eval_attr(
+        &mut self,
+        inst: &Instance,
+        a: &PAttr,
+        st: &State,
+    ) -> (Option<Value>, bool, Vec<FileId>) {
+        if !a.ty.is_evaluated() {
+            return (None, false, Vec::new());
+        }
+        if a.bad {
+            return (None, true, Vec::new());
+        }
+        // Context with exactly the referenced values.
+        let mut roots: BTreeMap<&str, hcl::Map<String, Value>> =
+            ROOTS.iter().map(|r| (*r, hcl::Map::new())).collect();
+        for (dep, r) in &a.refs {
+            match dep {
+                Dep::Var(n) => {
+                    let Some(v) = inst.vars.values.get(n) else {
+                        return (None, true, Vec::new());
+                    };
+                    if let Some(m) = roots.get_mut("var") {
+                        m.insert(n.clone(), v.clone());
+                    }
+                }
+                Dep::Node(node) => {
+                    let Some(v) = st.values.get(node) else {
+                        return (None, true, Vec::new());
+                    };
+                    if let Node::Module(m) = node
+                        && let Some(out) = r.parts.get(2)
+                    {
+                        match st.module_outputs.get(m).map(|o| o.get(out)) {
+                            Some(Some(Some(_))) => {}
+                            Some(None) => {
+                                let names: Vec<&str> = st
+                                    .module_outputs
+                                    .get(m)
+                                    .map(|o| o.keys().map(String::as_str).collect())
+                                    .unwrap_or_default();
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "spec::unknown-reference",
+                                        format!("module `{m}` has no output `{out}`"),
+                                    )
+                                    .at(Span::new(a.file, r.span_through(2)), "no such output")
+                                    .with_help_opt(suggest::hint(out, names.iter().copied()).or_else(|| {
+                                        Some(format!("declare it in the module: `output \"{out}\" {{ value = ... }}`"))
+                                    })),
+                                );
+                                return (None, true, Vec::new());
+                            }
+                            _ => return (None, true, Vec::new()),
+                        }
+                    }
+                    insert_node(&mut roots, node, v.clone());
+                }
+            }
+        }
+        // Only what the expression uses: most attributes need no function and one or two
+        // values, so building the context is cheap.
+        let mut ctx = Context::new();
+        for f in &a.funcs {
+            functions::declare(&mut ctx, f);
+        }
+        for (root, obj) in roots {
+            if !obj.is_empty() {
+                ctx.declare_var(root, Value::Object(obj));
+            }
+        }
+        let mut expr = a.expr.clone();
+        let mut loads = Vec::new();
+        if a.funcs.iter().any(|f| f == "file") {
+            // Inline file() calls, located.
+            let mut inliner = FileInliner {
+                ctx: &ctx,
+                dir: a.dir,
+                file: a.file,
+                prefix: inst.prefix.clone(),
+                sources: &mut *self.sources,
+                diags: &mut *self.diags,
+                loads: Vec::new(),
+                failed: false,
+            };
+            inliner.visit_expr_mut(&mut expr);
+            let failed = inliner.failed;
+            loads = inliner.loads;
+            if failed {
+                return (None, true, loads);
+            }
+        }
+        let e: hcl::Expression = expr.into();
+        match e.evaluate(&ctx) {
+            Ok(v) => (Some(v), false, loads),
+            Err(err) => {
+                let (span, label) = match err.expr().and_then(|e| locate_subexpr(a.expr, e)) {
+                    Some(r) => (Span::new(a.file, r), "here"),
+                    None => (a.value_span.clone(), "while evaluating this expression"),
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::eval-error",
+                        format!("cannot evaluate `{}`: {}", a.name, err.kind()),
+                    )
+                    .at(span, label),
+                );
+                (None, true, loads)
+            }
+        }
+    }
+
+    fn eval_module(
+        &mut self,
+        inst: &Instance,
+        name: &str,
+        decl: &BlockDecl,
+        pb: &PBlock,
+        st: &State,
+    ) -> Option<BTreeMap<String, Option<Value>>> {
+        let (eb, _) = self.eval_block(inst, pb, st);
+        let mut source: Option<(String, Span)> = None;
+        let mut source_failed = false;
+        let mut inputs = BTreeMap::new();
+        for a in eb.attrs {
+            if a.name == "source" {
+                match a.value {
+                    Some(Value::String(s)) => source = Some((s, a.value_span.clone())),
+                    Some(_) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "spec::wrong-type",
+                                "module `source` must be a string path",
+                            )
+                            .at(a.value_span.clone(), "not a string")
+                            .with_help("write it like `source = \"./modules/aws-key\"`"),
+                        );
+                        source_failed = true;
+                    }
+                    None => source_failed = true,
+                }
+                continue;
+            }
+            let v = match a.value {
+                Some(v) => InputValue::Value(v, a.value_span.clone()),
+                None => InputValue::Failed,
+            };
+            inputs.insert(a.name, (v, a.key_span));
+        }
+        let (source, source_span) = match (source, source_failed) {
+            (Some(s), false) => s,
+            _ => return None,
+        };
+        if inst.path.len() >= modules::MAX_DEPTH {
+            self.diags.push(
+                Diagnostic::error(
+                    "spec::module-depth",
+                    format!("modules are nested more than {} deep", modules::MAX_DEPTH),
+                )
+                .at(source_span, "too deep"),
+            );
+            return None;
+        }
+        let dir = match modules::resolve(&decl.dir, &source) {
+            Ok(dir) => dir,
+            Err(modules::SourceError::NotLocal) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::module-source",
+                        format!("module source `{source}` is not a local directory"),
+                    )
+                    .at(source_span, "only local paths are supported")
+                    .with_help(
+                        "start the path with `./` or `../`, relative to this file's directory",
+                    ),
+                );
+                return None;
+            }
+            Err(modules::SourceError::NotADirectory(s)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::module-not-found",
+                        format!("module `{name}`: source directory `{s}` does not exist"),
+                    )
+                    .at(source_span, "no such directory")
+                    .with_help(format!(
+                        "the path is relative to the directory of this file ({})",
+                        if inst.prefix.is_empty() {
+                            "the config directory"
+                        } else {
+                            inst.prefix.trim_end_matches('/')
+                        }
+                    )),
+                );
+                return None;
+            }
+        };
+        let identity = modules::identity(&dir);
+        if inst.ancestors.contains(&identity) {
+            self.diags.push(
+                Diagnostic::error(
+                    "spec::module-cycle",
+                    format!("module `{name}` includes itself (directory `{source}` is already being loaded)"),
+                )
+                .at(source_span, "module cycle"),
+            );
+            return None;
+        }
+        let prefix = modules::display_prefix(&inst.prefix, &source);
+        let before = self.diags.len();
+        let files = super::files::discover(&dir, &prefix, &[], self.sources, self.diags);
+        if files.is_empty() {
+            if self.diags.len() == before {
+                self.diags.push(
+                    Diagnostic::error(
+                        "spec::module-empty",
+                        format!("module `{name}`: directory `{source}` has no .hcl files"),
+                    )
+                    .at(source_span, "empty module"),
+                );
+            }
+            return None;
+        }
+        let mut parsed = Vec::new();
+        for f in files {
+            if let Some(body) = super::parse::parse_file(f.id, self.sources, self.diags) {
+                parsed.push((f, body));
+            }
+        }
+        let decls = super::config::collect(parsed, true, self.sources, self.diags);
+        let vars = variables::resolve_module(
+            &decls,
+            name,
+            &decl.header_span(),
+            inputs,
+            &self.base,
+            self.diags,
+        );
+        let mut path = inst.path.clone();
+        path.push(name.to_string());
+        let mut ancestors = inst.ancestors.clone();
+        ancestors.push(identity);
+        Some(self.run(Instance {
+            path,
+            prefix,
+            ancestors,
+            decls,
+            vars,
+        }))
+    }
+}
+
+/// The span of the smallest sub-expression of `expr` that is `target` (the expression an
+/// `hcl-rs` evaluation error names), so the caret points at the failing part.
+fn locate_subexpr(expr: &Expression, target: &hcl::Expression) -> Option<std::ops::Range<usize>> {
+    struct Finder<'t> {
+        target: &'t hcl::Expression,
+        best: Option<std::ops::Range<usize>>,
+    }
+    impl hcl_edit::visit::Visit for Finder<'_> {
+        fn visit_expr(&mut self, node: &Expression) {
+            if let Some(span) = node.span()
+                && self.best.as_ref().is_none_or(|b| span.len() < b.len())
+                && hcl::Expression::from(node.clone()) == *self.target
+            {
+                self.best = Some(span);
+            }
+            hcl_edit::visit::visit_expr(self, node);
+        }
+    }
+    let mut f = Finder { target, best: None };
+    hcl_edit::visit::Visit::visit_expr(&mut f, expr);
+    f.best
+}
+
+fn insert_node(roots: &mut BTreeMap<&str, hcl::Map<String, Value>>, node: &Node, v: Value) {
+    let (root, path): (&str, Vec<String>) = match node {
+        Node::Local(n) => ("local", vec![n.clone()]),
+        Node::Key(c, n) => ("key", vec![c.to_string(), n.clone()]),
+        Node::ExternalKey(n) => ("external_key", vec![n.clone()]),
+        Node::Workspace(n) => ("workspace", vec![n.clone()]),
+        Node::Module(n) => ("module", vec![n.clone()]),
+        Node::Output(_) | Node::Provider(_) => return,
+    };
+    let Some(mut map) = roots.get_mut(root) else {
+        return;
+    };
+    let last = path.len() - 1;
+    for (i, p) in path.iter().enumerate() {
+        if i == last {
+            map.insert(p.clone(), v);
+            return;
+        }
+        let entry = map
+            .entry(p.clone())
+            .or_insert_with(|| Value::Object(hcl::Map::new()));
+        match entry {
+            Value::Object(m) => map = m,
+            _ => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::model::KeyKind;
+    use crate::spec::test_support::{ANTHROPIC, codes, load_files};
+
+    #[test]
+    fn locals_reference_each_other_in_any_order() {
+        let src = format!(
+            "{ANTHROPIC}locals {{\n  c = \"${{local.b}}-c\"\n  a = \"a\"\n  b = \"${{local.a}}-b\"\n}}\nkey \"aws\" \"k\" {{\n  region = \"us-east-2\"\n  description = local.c\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let KeyKind::Aws(a) = &d.keys.values().next().unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(a.description, "a-b-c");
+    }
+
+    #[test]
+    fn cycle_is_reported_once_and_dependents_stay_quiet() {
+        let src = format!(
+            "{ANTHROPIC}locals {{\n  a = local.b\n  b = local.a\n  c = local.a\n}}\nkey \"aws\" \"k\" {{\n  region = local.c\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert_eq!(codes(&r), ["spec::cycle"]);
+        assert!(
+            r.diagnostics
+                .iter()
+                .next()
+                .unwrap()
+                .message
+                .contains("local.a -> local.b -> local.a")
+        );
+    }
+
+    #[test]
+    fn one_failure_does_not_cascade() {
+        let src = format!(
+            "{ANTHROPIC}locals {{\n  x = 1 + \"a\"\n  y = local.x\n}}\nkey \"aws\" \"k\" {{\n  region = local.y\n}}\nexternal_key \"e\" {{\n  key = key.aws.k\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert_eq!(codes(&r), ["spec::eval-error"]);
+    }
+
+    #[test]
+    fn file_is_relative_to_the_calling_file() {
+        let r = load_files(&[
+            ("main.hcl", ANTHROPIC),
+            (
+                "modules/m/main.hcl",
+                "key \"aws\" \"k\" {\n  region = \"us-east-2\"\n  description = trimspace(file(\"desc.txt\"))\n}\n",
+            ),
+            (
+                "modules/m/desc.txt",
+                "from the module dir ${not a template}\n",
+            ),
+            ("mod.hcl", "module \"m\" {\n  source = \"./modules/m\"\n}\n"),
+        ]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let KeyKind::Aws(a) = &d.keys.values().next().unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(a.description, "from the module dir ${not a template}");
+    }
+
+    #[test]
+    fn for_expressions_and_conditionals() {
+        let src = format!(
+            "{ANTHROPIC}variable \"envs\" {{\n  default = [\"prod\", \"dev\"]\n}}\nkey \"aws\" \"k\" {{\n  region = length(var.envs) > 1 ? \"us-east-2\" : \"us-west-2\"\n  tags = {{ for e in var.envs : e => upper(e) }}\n}}\n"
+        );
+        let r = load_files(&[("main.hcl", &src)]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let KeyKind::Aws(a) = &d.keys.values().next().unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(a.tags.get("dev").map(String::as_str), Some("DEV"));
+    }
+
+    #[test]
+    fn module_self_inclusion_is_an_error() {
+        let r = load_files(&[
+            (
+                "main.hcl",
+                &format!("{ANTHROPIC}module \"m\" {{\n  source = \"./m\"\n}}\n"),
+            ),
+            ("m/main.hcl", "module \"again\" {\n  source = \"../m\"\n}\n"),
+        ]);
+        assert!(codes(&r).contains(&"spec::module-cycle"), "{:?}", codes(&r));
+    }
+
+    #[test]
+    fn references_pass_through_variables_and_outputs() {
+        let r = load_files(&[
+            (
+                "main.hcl",
+                &format!(
+                    "{ANTHROPIC}key \"aws\" \"k\" {{\n  region = \"us-east-2\"\n}}\nmodule \"reg\" {{\n  source = \"./reg\"\n  key = key.aws.k\n}}\nworkspace \"w\" {{\n  id = \"wrkspc_1\"\n  external_key = module.reg.ek\n}}\n"
+                ),
+            ),
+            (
+                "reg/main.hcl",
+                "variable \"key\" {}\nexternal_key \"e\" {\n  key = var.key\n}\noutput \"ek\" {\n  value = external_key.e\n}\n",
+            ),
+        ]);
+        assert!(!r.has_errors(), "{:?}", codes(&r));
+        let d = r.desired.unwrap();
+        let ek = d.external_keys.values().next().unwrap();
+        assert_eq!(ek.key.to_string(), "key.aws.k");
+        assert_eq!(ek.address.to_string(), "module.reg.external_key.e");
+        let w = d.workspaces.values().next().unwrap();
+        assert_eq!(
+            w.external_key.as_ref().unwrap().to_string(),
+            "module.reg.external_key.e"
+        );
+    }
+}
