@@ -387,3 +387,33 @@ pub fn statement_to_json(s: &Statement) -> Value {
     }
     Value::Object(m)
 }
+
+/// A condition operator IAM does not define, kept in the document and reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownOperator {
+    pub statement_index: usize,
+    pub sid: Option<String>,
+    pub operator: String,
+}
+
+impl PolicyDocument {
+    /// Every unknown condition operator, in document order (lint reports them; the evaluator
+    /// treats them pessimistically).
+    pub fn unknown_operators(&self) -> Vec<UnknownOperator> {
+        self.statements
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.condition
+                    .iter()
+                    .flat_map(|c| c.clauses.iter())
+                    .filter(|c| c.operator.is_unknown())
+                    .map(move |c| UnknownOperator {
+                        statement_index: i,
+                        sid: s.sid.clone(),
+                        operator: c.operator.raw().to_string(),
+                    })
+            })
+            .collect()
+    }
+}
