@@ -19,7 +19,9 @@
 //! `AllowClaudePlatformOnAWSCrypto` (`kms:Encrypt`, `kms:Decrypt`, `kms:GenerateDataKey`, with
 //! scoping a `StringEquals` on the workspaces' compartments — validation happens at attach with
 //! the workspace's own compartment, so no all-zeros — and an optional `ArnEquals` on
-//! `aws:SourceArn` listing workspace ARNs) and `AllowClaudePlatformOnAWSDescribe`.
+//! `aws:SourceArn` listing workspace ARNs — when `workspace_arns` is non-empty, the ARNs of
+//! every workspace in `compartments` are added, so a workspace being attached is never left
+//! out) and `AllowClaudePlatformOnAWSDescribe`.
 
 use super::{RenderError, checked_orgs, is_bare_lowercase_uuid};
 use crate::policy::aws::condition::{BaseOperator, Operator};
@@ -250,7 +252,16 @@ pub fn render_aws_policy(input: &AwsAccessInput) -> Result<PolicyDocument, Rende
                 clauses.push(clause(BaseOperator::StringEquals, false, &compartment_key, compartments));
             }
             if !input.workspace_arns.is_empty() {
+                // Source-ARN scoping is on: every workspace that uses the key must be listed,
+                // including one about to be attached (validated at attach).
                 let mut arns = input.workspace_arns.clone();
+                arns.extend(input.compartments.iter().map(|c| {
+                    crate::policy::simulate::workspace_arn(
+                        &input.region,
+                        &input.account_id,
+                        &c.workspace_id,
+                    )
+                }));
                 arns.sort();
                 arns.dedup();
                 clauses.push(clause(BaseOperator::ArnEquals, false, "aws:SourceArn", arns));
