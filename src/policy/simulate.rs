@@ -719,3 +719,17 @@ pub fn aws_external_access(
     }
     Ok(out)
 }
+
+/// Is a CloudTrail access-denied entry one of the denials every key validation leaves on
+/// purpose (domain §4)? True when the encryption context carries `associatedData` =
+/// `Y21lay12YWxpZGF0aW9u` and the caller is Anthropic's account. Verify and audit tooling use
+/// this so expected denials are not reported as incidents.
+pub fn is_expected_validation_denial(
+    encryption_context: &BTreeMap<String, String>,
+    caller_account: &str,
+) -> Result<bool, DataError> {
+    let ids = identities()?;
+    Ok(caller_account == ids.aws.account_id
+        && encryption_context.get("associatedData").map(String::as_str)
+            == Some(ids.aws.validation_associated_data.as_str()))
+}
