@@ -2,9 +2,11 @@
 //! assignment (Azure) saying who may do what under which conditions. Deterministic: the AWS
 //! lines follow the canonical statement order.
 
-use crate::policy::aws::canonical::canonicalize;
+use crate::policy::aws::canonical::{canonical_statement, content_key};
 use crate::policy::aws::condition::{BaseOperator, OperatorKind, SetQualifier};
-use crate::policy::aws::document::{ConditionClause, Effect, PolicyDocument, PrincipalBlock};
+use crate::policy::aws::document::{
+    ConditionClause, Effect, PolicyDocument, PrincipalBlock, Statement,
+};
 use crate::policy::aws::eval::StatementRef;
 use crate::policy::aws::principal::{PrincipalClass, classify};
 use crate::policy::azure::eval::AzureKeyAccess;
@@ -130,14 +132,20 @@ fn clause_words(clause: &ConditionClause) -> Vec<String> {
         .collect()
 }
 
-/// Every statement of an AWS key policy in words (canonical order).
+/// Every statement of an AWS key policy in words, in canonical order (so a reordered policy
+/// reads the same); `statement.index` is the statement's position in `doc`.
 pub fn describe_access(doc: &PolicyDocument) -> Vec<AccessLine> {
-    let canonical = canonicalize(doc);
-    canonical
+    let mut statements: Vec<(usize, Statement)> = doc
         .statements
         .iter()
         .enumerate()
+        .map(|(i, s)| (i, canonical_statement(s)))
+        .collect();
+    statements.sort_by_cached_key(|(i, s)| (content_key(s), s.sid.clone(), *i));
+    statements
+        .iter()
         .map(|(index, s)| {
+            let index = *index;
             let who = match (&s.principal, &s.not_principal) {
                 (Some(p), _) => principal_words(p),
                 (None, Some(np)) => vec![format!(
