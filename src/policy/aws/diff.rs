@@ -185,17 +185,19 @@ pub fn diff_policies(old: &PolicyDocument, new: &PolicyDocument) -> PolicyDiff {
             pair[j] = Some(i);
         }
     }
-    // 3. most similar, same effect.
-    for j in 0..new.len() {
-        if pair[j].is_some() {
-            continue;
+    // 3. most similar, same effect: best-scoring pairs first (ties: document order).
+    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+    for j in (0..new.len()).filter(|&j| pair[j].is_none()) {
+        for i in (0..old.len()).filter(|&i| !old_used[i] && old[i].effect == new[j].effect) {
+            let score = similarity(&old[i], &new[j]);
+            if score > 0 {
+                candidates.push((score, i, j));
+            }
         }
-        let best = (0..old.len())
-            .filter(|&i| !old_used[i] && old[i].effect == new[j].effect)
-            .map(|i| (similarity(&old[i], &new[j]), i))
-            .filter(|(score, _)| *score > 0)
-            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
-        if let Some((_, i)) = best {
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)).then(a.1.cmp(&b.1)));
+    for (_, i, j) in candidates {
+        if pair[j].is_none() && !old_used[i] {
             old_used[i] = true;
             pair[j] = Some(i);
         }
@@ -307,7 +309,22 @@ fn field_changes(old: &Statement, new: &Statement) -> Vec<FieldChange> {
         ("NotAction", &old.not_action, &new.not_action),
     ] {
         if let Some((added, removed)) = set_change(string_set(o, true), string_set(n, true)) {
-            out.push(FieldChange::Actions { name, added, removed });
+            let spelled = |lc: Vec<String>, side: &Option<OneOrMany<String>>| -> Vec<String> {
+                lc.into_iter()
+                    .map(|a| {
+                        side.iter()
+                            .flat_map(|l| l.iter())
+                            .find(|x| x.eq_ignore_ascii_case(&a))
+                            .cloned()
+                            .unwrap_or(a)
+                    })
+                    .collect()
+            };
+            out.push(FieldChange::Actions {
+                name,
+                added: spelled(added, n),
+                removed: spelled(removed, o),
+            });
         }
     }
     for (name, o, n) in [
