@@ -425,9 +425,52 @@ pub fn arn_like(pattern: &str, arn: &str) -> bool {
     true
 }
 
+/// The compiled values of one condition entry. Exact string comparisons (`StringEquals`,
+/// `BinaryEquals` and their negations) also get a sorted copy for binary search, because
+/// compartment lists grow with every workspace a key ever served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledValues {
+    pub values: Vec<CompiledValue>,
+    sorted_exact: Option<Vec<String>>,
+}
+
+impl CompiledValues {
+    pub fn compile(cmp: Comparison, texts: &[String]) -> Self {
+        let values = texts.iter().map(|t| compile_value(cmp, t)).collect();
+        let sorted_exact = matches!(cmp, Comparison::Str | Comparison::Binary).then(|| {
+            let mut v = texts.to_vec();
+            v.sort();
+            v.dedup();
+            v
+        });
+        CompiledValues {
+            values,
+            sorted_exact,
+        }
+    }
+
+    /// No values (unknown operators).
+    pub fn empty() -> Self {
+        CompiledValues {
+            values: Vec::new(),
+            sorted_exact: None,
+        }
+    }
+
+    fn any_matches(&self, cmp: Comparison, request: &str) -> bool {
+        match &self.sorted_exact {
+            Some(sorted) => sorted
+                .binary_search_by(|p| p.as_str().cmp(request))
+                .is_ok(),
+            None => self.values.iter().any(|p| value_matches(cmp, p, request)),
+        }
+    }
+}
+
 /// Evaluate one condition entry: `values` are the compiled policy values, `request` the
 /// request-context values of its key (empty when the key is missing).
-pub fn entry_holds(kind: OperatorKind, values: &[CompiledValue], request: &[String]) -> bool {
+pub fn entry_holds(kind: OperatorKind, compiled: &CompiledValues, request: &[String]) -> bool {
+    let values = &compiled.values;
     let OperatorKind::Known {
         qualifier,
         base,
@@ -454,7 +497,7 @@ pub fn entry_holds(kind: OperatorKind, values: &[CompiledValue], request: &[Stri
             None => base.is_negated(),
         };
     }
-    let any_policy_match = |r: &String| values.iter().any(|p| value_matches(cmp, p, r));
+    let any_policy_match = |r: &String| compiled.any_matches(cmp, r);
     let negated = base.is_negated();
     match qualifier {
         None | Some(SetQualifier::ForAnyValue) if !negated => request.iter().any(any_policy_match),

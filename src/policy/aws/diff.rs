@@ -42,12 +42,6 @@ pub enum StatementChange {
     Renamed { old_sid: Option<String>, new_sid: Option<String> },
 }
 
-impl serde::Serialize for Statement {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        statement_to_json(self).serialize(serializer)
-    }
-}
-
 /// The differences between two policies.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PolicyDiff {

@@ -354,6 +354,13 @@ fn condition_to_json(c: &ConditionBlock) -> Value {
     Value::Object(ops)
 }
 
+/// Statements serialize as their policy JSON (reports and plan files embed them).
+impl serde::Serialize for Statement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&statement_to_json(self), serializer)
+    }
+}
+
 /// One statement as JSON, fields in AWS's customary order, unknown fields last.
 pub fn statement_to_json(s: &Statement) -> Value {
     let mut m = Map::new();

@@ -16,7 +16,7 @@
 use std::fmt::Write as _;
 
 use super::condition::{
-    BaseOperator, Comparison, CompiledValue, OperatorKind, compile_value, entry_holds,
+    BaseOperator, Comparison, CompiledValues, OperatorKind, entry_holds,
 };
 use super::document::{Effect, OneOrMany, PolicyDocument, PrincipalBlock, PrincipalType};
 use super::principal::{RequestPrincipal, is_account_id, normalize_aws, parse_arn};
@@ -191,7 +191,7 @@ struct CompiledCondition {
     kind: OperatorKind,
     key: String,
     key_lc: String,
-    values: Vec<CompiledValue>,
+    values: CompiledValues,
     texts: Vec<String>,
 }
 
@@ -255,8 +255,8 @@ impl CompiledPolicy {
                                 key: e.key.clone(),
                                 key_lc: e.key_lc.clone(),
                                 values: match cmp {
-                                    Some(c) => texts.iter().map(|t| compile_value(c, t)).collect(),
-                                    None => Vec::new(),
+                                    Some(c) => CompiledValues::compile(c, &texts),
+                                    None => CompiledValues::empty(),
                                 },
                                 texts,
                             }
@@ -422,6 +422,9 @@ impl CompiledStatement {
     fn applies(&self, req: &Request) -> Result<PrincipalMatch, Miss> {
         let pm = match (&self.principal, &self.not_principal) {
             (Some(p), _) => p.matches(&req.principal),
+            // NotPrincipal: every principal except those listed. A listed account root
+            // excludes every identity of that account (what AWS's guidance for
+            // `Deny` + `NotPrincipal` relies on when it says to list the account too).
             (None, Some(np)) => match np.matches(&req.principal) {
                 PrincipalMatch::No => PrincipalMatch::Direct,
                 _ => PrincipalMatch::No,
