@@ -6,8 +6,12 @@
 
 use std::hint::black_box;
 
-use cmek::policy::aws::{CompiledPolicy, PolicyDocument, Request, RequestPrincipal, parse_policy_text};
-use cmek::policy::render::aws::{AwsAccessInput, CompartmentStatus, CompartmentUse, render_aws_policy};
+use cmek::policy::aws::{
+    CompiledPolicy, PolicyDocument, Request, RequestPrincipal, parse_policy_text,
+};
+use cmek::policy::render::aws::{
+    AwsAccessInput, CompartmentStatus, CompartmentUse, render_aws_policy,
+};
 use cmek::spec::model::Platform;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -52,7 +56,10 @@ fn rendered_policy() -> PolicyDocument {
 }
 
 fn fixture(name: &str) -> PolicyDocument {
-    let path = format!("{}/tests/fixtures/policy/aws/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/policy/aws/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     match parse_policy_text(&text) {
         Ok(p) => p.document,
@@ -69,9 +76,17 @@ fn requests() -> Vec<Request> {
     let upper = ORG.to_uppercase();
     (0..N)
         .map(|i| match i % 10 {
-            0..=5 => Request::new(role.clone(), if i % 2 == 0 { "kms:Encrypt" } else { "kms:Decrypt" }, KEY_ARN)
-                .with_encryption_context("anthropic:org_uuid", ORG)
-                .with_encryption_context("anthropic:compartment_uuid", &compartment(i % 60 + 1)),
+            0..=5 => Request::new(
+                role.clone(),
+                if i % 2 == 0 {
+                    "kms:Encrypt"
+                } else {
+                    "kms:Decrypt"
+                },
+                KEY_ARN,
+            )
+            .with_encryption_context("anthropic:org_uuid", ORG)
+            .with_encryption_context("anthropic:compartment_uuid", &compartment(i % 60 + 1)),
             6 => Request::new(role.clone(), "kms:DescribeKey", KEY_ARN),
             7 => Request::new(role.clone(), "kms:Decrypt", KEY_ARN)
                 .with_encryption_context("anthropic:org_uuid", &upper)
@@ -108,15 +123,18 @@ fn bench(c: &mut Criterion) {
         });
     }
     let compiled = CompiledPolicy::new(&policies[0].1);
-    group.bench_function("evaluate_with_explanation_100k/rendered_50_workspaces", |b| {
-        b.iter(|| {
-            let mut chars = 0usize;
-            for r in &requests {
-                chars += compiled.evaluate(black_box(r)).explanation.len();
-            }
-            black_box(chars)
-        })
-    });
+    group.bench_function(
+        "evaluate_with_explanation_100k/rendered_50_workspaces",
+        |b| {
+            b.iter(|| {
+                let mut chars = 0usize;
+                for r in &requests {
+                    chars += compiled.evaluate(black_box(r)).explanation.len();
+                }
+                black_box(chars)
+            })
+        },
+    );
     group.finish();
 }
 

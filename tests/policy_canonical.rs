@@ -33,7 +33,9 @@ fn policy_read_back_in_another_shape_is_equal() {
     assert_eq!(diff.unchanged, 3);
     // The Sid rename is reported, as information.
     assert_eq!(diff.changes.len(), 1);
-    assert!(matches!(&diff.changes[0], StatementChange::Renamed { new_sid: Some(s), .. } if s == "Root"));
+    assert!(
+        matches!(&diff.changes[0], StatementChange::Renamed { new_sid: Some(s), .. } if s == "Root")
+    );
 }
 
 #[test]
@@ -48,20 +50,29 @@ fn canonical_form_is_idempotent_and_normalizes() {
     // Bare account id became the root ARN; {"AWS": "*"} would become "*".
     assert!(json.to_string().contains("arn:aws:iam::111122223333:root"));
     let star = parse_policy_value(&json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["*", "arn:aws:iam::1:root"]}, "Action": "kms:*", "Resource": "*"}]})).unwrap();
-    assert_eq!(canonicalize(&star).to_json()["Statement"][0]["Principal"], json!("*"));
+    assert_eq!(
+        canonicalize(&star).to_json()["Statement"][0]["Principal"],
+        json!("*")
+    );
 }
 
 #[test]
 fn different_policies_are_not_equal() {
     let a = render_aws_policy(&platform_input()).unwrap();
     let mut input = platform_input();
-    input.compartments.push(compartment(COMP2, WS2, CompartmentStatus::Attaching));
+    input
+        .compartments
+        .push(compartment(COMP2, WS2, CompartmentStatus::Attaching));
     let b = render_aws_policy(&input).unwrap();
     assert!(!semantically_equal(&a, &b));
     // Value case matters (StringEquals is case-sensitive).
     let mut upper = a.to_json();
-    upper["Statement"][1]["Condition"]["StringEquals"]["kms:EncryptionContext:anthropic:org_uuid"] = json!(ORG.to_uppercase());
-    assert!(!semantically_equal(&a, &parse_policy_value(&upper).unwrap()));
+    upper["Statement"][1]["Condition"]["StringEquals"]["kms:EncryptionContext:anthropic:org_uuid"] =
+        json!(ORG.to_uppercase());
+    assert!(!semantically_equal(
+        &a,
+        &parse_policy_value(&upper).unwrap()
+    ));
 }
 
 #[test]
@@ -117,7 +128,10 @@ fn diff_of_added_and_removed_statements() {
     assert_eq!(added.len(), 2, "{}", diff.render_text());
     let back = diff_policies(&new, &old);
     assert_eq!(
-        back.changes.iter().filter(|c| matches!(c, StatementChange::Removed { .. })).count(),
+        back.changes
+            .iter()
+            .filter(|c| matches!(c, StatementChange::Removed { .. }))
+            .count(),
         2
     );
 }

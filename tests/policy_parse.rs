@@ -51,14 +51,24 @@ fn principal_shapes() {
     let bare = &doc.statements[0];
     assert_eq!(
         bare.principal,
-        Some(PrincipalBlock::Map(vec![(PrincipalType::Aws, OneOrMany::One(ACCOUNT.into()))]))
+        Some(PrincipalBlock::Map(vec![(
+            PrincipalType::Aws,
+            OneOrMany::One(ACCOUNT.into())
+        )]))
     );
     let everything = &doc.statements[1];
     let types: Vec<_> = match &everything.principal {
         Some(PrincipalBlock::Map(m)) => m.iter().map(|(t, _)| t.clone()).collect(),
         _ => panic!(),
     };
-    assert_eq!(types, [PrincipalType::Aws, PrincipalType::Service, PrincipalType::Federated]);
+    assert_eq!(
+        types,
+        [
+            PrincipalType::Aws,
+            PrincipalType::Service,
+            PrincipalType::Federated
+        ]
+    );
     assert!(everything.not_action.is_some() && everything.not_resource.is_some());
     assert!(doc.statements[2].not_principal.is_some());
     let rcp = fixture("rcp_org_deny.json");
@@ -78,8 +88,15 @@ fn single_statement_object_is_kept() {
 fn condition_values_keep_their_json_types_and_operators_parse() {
     let doc = fixture("kitchen_sink.json");
     let cond = doc.statements[1].condition.as_ref().unwrap();
-    let bool_clause = cond.clauses.iter().find(|c| c.operator.raw() == "Bool").unwrap();
-    assert_eq!(bool_clause.entries[0].values, OneOrMany::One(ConditionValue::Bool(true)));
+    let bool_clause = cond
+        .clauses
+        .iter()
+        .find(|c| c.operator.raw() == "Bool")
+        .unwrap();
+    assert_eq!(
+        bool_clause.entries[0].values,
+        OneOrMany::One(ConditionValue::Bool(true))
+    );
     let any = cond
         .clauses
         .iter()
@@ -121,14 +138,46 @@ fn errors_name_the_path_and_line() {
     let cases = [
         ("[]", "", "expected a JSON object"),
         ("{}", "", "missing required field `Statement`"),
-        (r#"{"Statement": 1}"#, "Statement", "expected an object or a list"),
-        (r#"{"Statement": [{"Effect": "allow"}]}"#, "Statement[0].Effect", "expected \"Allow\" or \"Deny\""),
-        (r#"{"Statement": [{"Principal": "*"}]}"#, "Statement[0]", "missing required field `Effect`"),
-        (r#"{"Statement": [{"Effect": "Allow", "Principal": "arn:aws:iam::1:root"}]}"#, "Statement[0].Principal", "expected \"*\" or an object"),
-        (r#"{"Statement": [{"Effect": "Allow", "Action": [1]}]}"#, "Statement[0].Action[0]", "expected a string"),
-        (r#"{"Statement": [{"Effect": "Allow", "Condition": {"StringEquals": {"k": [null]}}}]}"#, "Statement[0].Condition.StringEquals.k[0]", "expected a string, boolean or number"),
-        (r#"{"Statement": [{"Effect": "Allow", "Condition": []}]}"#, "Statement[0].Condition", "expected an object of operators"),
-        (r#"{"Version": 3, "Statement": []}"#, "Version", "expected a string"),
+        (
+            r#"{"Statement": 1}"#,
+            "Statement",
+            "expected an object or a list",
+        ),
+        (
+            r#"{"Statement": [{"Effect": "allow"}]}"#,
+            "Statement[0].Effect",
+            "expected \"Allow\" or \"Deny\"",
+        ),
+        (
+            r#"{"Statement": [{"Principal": "*"}]}"#,
+            "Statement[0]",
+            "missing required field `Effect`",
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Principal": "arn:aws:iam::1:root"}]}"#,
+            "Statement[0].Principal",
+            "expected \"*\" or an object",
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Action": [1]}]}"#,
+            "Statement[0].Action[0]",
+            "expected a string",
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Condition": {"StringEquals": {"k": [null]}}}]}"#,
+            "Statement[0].Condition.StringEquals.k[0]",
+            "expected a string, boolean or number",
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Allow", "Condition": []}]}"#,
+            "Statement[0].Condition",
+            "expected an object of operators",
+        ),
+        (
+            r#"{"Version": 3, "Statement": []}"#,
+            "Version",
+            "expected a string",
+        ),
     ];
     for (text, path, message) in cases {
         let e = parse_policy_text(text).unwrap_err();
@@ -136,7 +185,10 @@ fn errors_name_the_path_and_line() {
         assert!(e.message.contains(message), "{text}: {}", e.message);
     }
     let e = parse_policy_text("{\"Statement\": [\n {\"Effect\": \"Allow\"},\n {\"Effect\": \"Allow\", \"Condition\": {\"StringEquals\": \"x\"}}]}").unwrap_err();
-    assert_eq!(e.to_string(), "key policy Statement[1].Condition.StringEquals: expected an object of condition keys, found a string (line 3, column 2)");
+    assert_eq!(
+        e.to_string(),
+        "key policy Statement[1].Condition.StringEquals: expected an object of condition keys, found a string (line 3, column 2)"
+    );
 }
 
 #[test]
@@ -148,7 +200,11 @@ fn hostile_inputs_never_panic() {
         "{\"Statement\": [".into(),
         "{\"Statement\": [{\"Effect\": \"Allow\", \"Sid\": \"\\ud800\"}]}".into(),
         format!("{{\"Statement\": [{{\"Effect\": \"Allow\", \"Sid\": \"{long}\"}}]}}"),
-        format!("{{\"Statement\": {}{}}}", "{\"a\":".repeat(200), "1".to_string() + &"}".repeat(200)),
+        format!(
+            "{{\"Statement\": {}{}}}",
+            "{\"a\":".repeat(200),
+            "1".to_string() + &"}".repeat(200)
+        ),
         "{\"Statement\": [], \"Statement\": 5}".into(),
     ];
     for input in inputs {

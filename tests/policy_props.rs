@@ -76,14 +76,18 @@ fn pick<T: Clone + std::fmt::Debug + 'static>(pool: &'static [T]) -> impl Strate
 }
 
 fn strings(pool: &'static [&'static str], max: usize) -> impl Strategy<Value = OneOrMany<String>> {
-    (proptest::collection::vec(pick(pool), 1..=max), any::<bool>()).prop_map(|(v, one)| {
-        let v: Vec<String> = v.into_iter().map(str::to_string).collect();
-        if one && v.len() == 1 {
-            OneOrMany::One(v[0].clone())
-        } else {
-            OneOrMany::Many(v)
-        }
-    })
+    (
+        proptest::collection::vec(pick(pool), 1..=max),
+        any::<bool>(),
+    )
+        .prop_map(|(v, one)| {
+            let v: Vec<String> = v.into_iter().map(str::to_string).collect();
+            if one && v.len() == 1 {
+                OneOrMany::One(v[0].clone())
+            } else {
+                OneOrMany::Many(v)
+            }
+        })
 }
 
 fn principal() -> impl Strategy<Value = PrincipalBlock> {
@@ -95,8 +99,12 @@ fn principal() -> impl Strategy<Value = PrincipalBlock> {
 }
 
 fn condition() -> impl Strategy<Value = Option<ConditionBlock>> {
-    let entry = (pick(&KEYS), proptest::collection::vec(pick(&VALUES), 1..=3), any::<bool>()).prop_map(
-        |(k, vs, as_bool)| {
+    let entry = (
+        pick(&KEYS),
+        proptest::collection::vec(pick(&VALUES), 1..=3),
+        any::<bool>(),
+    )
+        .prop_map(|(k, vs, as_bool)| {
             let vs: Vec<ConditionValue> = vs
                 .into_iter()
                 .map(|v| {
@@ -108,17 +116,18 @@ fn condition() -> impl Strategy<Value = Option<ConditionBlock>> {
                 })
                 .collect();
             ConditionEntry::new(k, OneOrMany::from_vec(vs))
+        });
+    let clause = (pick(&OPERATORS), proptest::collection::vec(entry, 1..=2)).prop_map(
+        |(op, mut entries)| {
+            // One object cannot hold a key twice (but may hold two spellings of it).
+            let mut seen = std::collections::BTreeSet::new();
+            entries.retain(|e| seen.insert(e.key.clone()));
+            ConditionClause {
+                operator: Operator::parse(op),
+                entries,
+            }
         },
     );
-    let clause = (pick(&OPERATORS), proptest::collection::vec(entry, 1..=2)).prop_map(|(op, mut entries)| {
-        // One object cannot hold a key twice (but may hold two spellings of it).
-        let mut seen = std::collections::BTreeSet::new();
-        entries.retain(|e| seen.insert(e.key.clone()));
-        ConditionClause {
-            operator: Operator::parse(op),
-            entries,
-        }
-    });
     proptest::option::weighted(0.6, proptest::collection::vec(clause, 1..=3)).prop_map(|c| {
         c.map(|mut clauses| {
             // One object cannot hold an operator twice.
@@ -172,11 +181,14 @@ fn reorder(doc: &PolicyDocument, seed: u64) -> PolicyDocument {
     if n > 1 {
         d.statements.rotate_left((seed as usize) % n);
     }
-    if seed % 2 == 0 {
+    if seed.is_multiple_of(2) {
         d.statements.reverse();
     }
     for s in &mut d.statements {
-        for list in [&mut s.action, &mut s.not_action, &mut s.resource].into_iter().flatten() {
+        for list in [&mut s.action, &mut s.not_action, &mut s.resource]
+            .into_iter()
+            .flatten()
+        {
             if let OneOrMany::Many(v) = list {
                 v.reverse();
             }
@@ -197,7 +209,9 @@ fn reorder(doc: &PolicyDocument, seed: u64) -> PolicyDocument {
 
 fn requests() -> Vec<Request> {
     let mut input = platform_input();
-    input.compartments.push(compartment(COMP2, WS2, CompartmentStatus::FormerlyAttached));
+    input
+        .compartments
+        .push(compartment(COMP2, WS2, CompartmentStatus::FormerlyAttached));
     let mut out: Vec<Request> = aws_requests(&input, KEY_ARN)
         .unwrap()
         .into_iter()
@@ -264,9 +278,9 @@ proptest! {
         // Half the time the pair shares the rendered (working) policy, so flips are likely.
         let base = render_aws_policy(&input).unwrap();
         let (mut old, mut new) = (old, new);
-        if extra % 2 == 0 {
+        if extra.is_multiple_of(2) {
             let mut o = base.clone();
-            o.statements.extend(old.statements.drain(..));
+            o.statements.append(&mut old.statements);
             old = o;
             let mut n = base.clone();
             n.statements.remove(1 + (extra / 2) % 2);
@@ -301,7 +315,15 @@ fn removing_any_anthropic_statement_from_the_rendered_policy_is_narrowing() {
     for i in 1..full.statements.len() {
         let mut less = full.clone();
         let removed = less.statements.remove(i);
-        let flips = narrowed(&CompiledPolicy::new(&full), &CompiledPolicy::new(&less), &requests);
-        assert!(!flips.is_empty(), "removing {:?} went unnoticed", removed.sid);
+        let flips = narrowed(
+            &CompiledPolicy::new(&full),
+            &CompiledPolicy::new(&less),
+            &requests,
+        );
+        assert!(
+            !flips.is_empty(),
+            "removing {:?} went unnoticed",
+            removed.sid
+        );
     }
 }

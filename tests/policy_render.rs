@@ -4,11 +4,13 @@
 mod policy_support;
 
 use cmek::policy::aws::canonical::semantically_equal;
+use cmek::policy::render::RenderError;
 use cmek::policy::render::aws::{AwsAccessInput, CompartmentStatus, render_aws_policy};
 use cmek::policy::render::azure::{AzureAccessInput, render_azure_access};
 use cmek::policy::render::gcp::{GcpAccessInput, render_gcp_access};
-use cmek::policy::render::RenderError;
-use cmek::spec::model::{AwsKeySpec, AzureKeySpec, AzureKeyType, GcpKeySpec, GcpProtectionLevel, Platform};
+use cmek::spec::model::{
+    AwsKeySpec, AzureKeySpec, AzureKeyType, GcpKeySpec, GcpProtectionLevel, Platform,
+};
 use policy_support::*;
 
 macro_rules! snap {
@@ -37,8 +39,12 @@ fn aws_spec() -> AwsKeySpec {
 #[test]
 fn aws_claude_platform_with_scoping() {
     let mut input = platform_input();
-    input.compartments.push(compartment(COMP2, WS2, CompartmentStatus::Attaching));
-    input.compartments.push(compartment(COMP3, WS3, CompartmentStatus::FormerlyAttached));
+    input
+        .compartments
+        .push(compartment(COMP2, WS2, CompartmentStatus::Attaching));
+    input
+        .compartments
+        .push(compartment(COMP3, WS3, CompartmentStatus::FormerlyAttached));
     let doc = render_aws_policy(&input).unwrap();
     snap!("aws_claude_platform_scoped", doc.to_pretty_string());
 }
@@ -63,9 +69,14 @@ fn aws_claude_platform_unscoped_with_admins_and_existing_data() {
         true,
         vec![],
     );
-    input.compartments.push(compartment(COMP3, WS3, CompartmentStatus::FormerlyAttached));
+    input
+        .compartments
+        .push(compartment(COMP3, WS3, CompartmentStatus::FormerlyAttached));
     let doc = render_aws_policy(&input).unwrap();
-    snap!("aws_claude_platform_admins_existing_data", doc.to_pretty_string());
+    snap!(
+        "aws_claude_platform_admins_existing_data",
+        doc.to_pretty_string()
+    );
 }
 
 #[test]
@@ -88,40 +99,61 @@ fn aws_claude_enterprise() {
         compartments: vec![],
         ..platform_input()
     };
-    snap!("aws_claude_enterprise", render_aws_policy(&input).unwrap().to_pretty_string());
+    snap!(
+        "aws_claude_enterprise",
+        render_aws_policy(&input).unwrap().to_pretty_string()
+    );
 }
 
 #[test]
 fn aws_claude_platform_on_aws() {
     let mut input = cpoa_input();
-    input.compartments.push(compartment(COMP2, WS2, CompartmentStatus::Attaching));
-    snap!("aws_claude_platform_on_aws", render_aws_policy(&input).unwrap().to_pretty_string());
+    input
+        .compartments
+        .push(compartment(COMP2, WS2, CompartmentStatus::Attaching));
+    snap!(
+        "aws_claude_platform_on_aws",
+        render_aws_policy(&input).unwrap().to_pretty_string()
+    );
     let bare = AwsAccessInput {
         compartment_scoping: false,
         workspace_arns: vec![],
         ..cpoa_input()
     };
-    snap!("aws_claude_platform_on_aws_unscoped", render_aws_policy(&bare).unwrap().to_pretty_string());
+    snap!(
+        "aws_claude_platform_on_aws_unscoped",
+        render_aws_policy(&bare).unwrap().to_pretty_string()
+    );
 }
 
 #[test]
 fn aws_rendering_is_deterministic() {
     let mut a = platform_input();
-    a.compartments.push(compartment(COMP2, WS2, CompartmentStatus::Attached));
+    a.compartments
+        .push(compartment(COMP2, WS2, CompartmentStatus::Attached));
     a.org_uuids = vec![ORG2.into(), ORG.into()];
     let mut b = a.clone();
     b.compartments.reverse();
     b.org_uuids.reverse();
-    assert_eq!(render_aws_policy(&a).unwrap(), render_aws_policy(&b).unwrap());
+    assert_eq!(
+        render_aws_policy(&a).unwrap(),
+        render_aws_policy(&b).unwrap()
+    );
 }
 
 #[test]
 fn aws_refuses_bad_inputs() {
     let mut input = platform_input();
     input.org_uuids = vec![format!("org_{ORG}")];
-    assert!(matches!(render_aws_policy(&input), Err(RenderError::BadOrgUuid(_))));
+    assert!(matches!(
+        render_aws_policy(&input),
+        Err(RenderError::BadOrgUuid(_))
+    ));
     input.org_uuids = vec![ORG.to_uppercase()];
-    assert!(matches!(render_aws_policy(&input), Err(RenderError::BadOrgUuid(_))));
+    assert!(matches!(
+        render_aws_policy(&input),
+        Err(RenderError::BadOrgUuid(_))
+    ));
     input.org_uuids = vec![];
     assert_eq!(render_aws_policy(&input), Err(RenderError::NoOrgUuid));
     let mut input = platform_input();
@@ -130,11 +162,17 @@ fn aws_refuses_bad_inputs() {
     assert!(e.to_string().contains("not its `wrkspc_` id"), "{e}");
     let mut input = platform_input();
     input.account_id = "1111".into();
-    assert!(matches!(render_aws_policy(&input), Err(RenderError::BadAccount(_))));
+    assert!(matches!(
+        render_aws_policy(&input),
+        Err(RenderError::BadAccount(_))
+    ));
     let mut input = platform_input();
     input.compartments.clear();
     input.protects_pre_current_data = true;
-    assert!(matches!(render_aws_policy(&input), Err(RenderError::Other(_))));
+    assert!(matches!(
+        render_aws_policy(&input),
+        Err(RenderError::Other(_))
+    ));
 }
 
 #[test]
@@ -148,8 +186,15 @@ fn gcp_bindings_and_labels() {
         rotation_period_seconds: Some(7_776_000),
         labels: Default::default(),
     };
-    let access = render_gcp_access(&GcpAccessInput::from_spec(&spec, vec![ORG.into(), ORG2.into()])).unwrap();
-    snap!("gcp_required_access", serde_json::to_string_pretty(&access).unwrap());
+    let access = render_gcp_access(&GcpAccessInput::from_spec(
+        &spec,
+        vec![ORG.into(), ORG2.into()],
+    ))
+    .unwrap();
+    snap!(
+        "gcp_required_access",
+        serde_json::to_string_pretty(&access).unwrap()
+    );
     assert!(render_gcp_access(&GcpAccessInput::from_spec(&spec, vec![])).is_err());
 }
 
@@ -164,11 +209,24 @@ fn azure_role_assignment_key_ops_and_tag() {
         tags: Default::default(),
     };
     let vault = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/cmek/providers/Microsoft.KeyVault/vaults/acme-cmek/";
-    let input = AzureAccessInput::from_spec(&spec, vault, "5f2c9a1e-0000-4000-8000-00000000abcd", vec![ORG.into()]);
+    let input = AzureAccessInput::from_spec(
+        &spec,
+        vault,
+        "5f2c9a1e-0000-4000-8000-00000000abcd",
+        vec![ORG.into()],
+    );
     let access = render_azure_access(&input).unwrap();
-    assert!(access.role_assignment.scope.ends_with("/vaults/acme-cmek/keys/claude"));
+    assert!(
+        access
+            .role_assignment
+            .scope
+            .ends_with("/vaults/acme-cmek/keys/claude")
+    );
     assert_eq!(access.key_ops, ["wrapKey", "unwrapKey"]);
-    snap!("azure_required_access", serde_json::to_string_pretty(&access).unwrap());
+    snap!(
+        "azure_required_access",
+        serde_json::to_string_pretty(&access).unwrap()
+    );
     let no_sp = AzureAccessInput::from_spec(&spec, vault, "", vec![ORG.into()]);
     assert!(render_azure_access(&no_sp).is_err());
 }

@@ -62,7 +62,10 @@ fn who_words(class: &PrincipalClass) -> String {
 fn principal_words(block: &PrincipalBlock) -> Vec<String> {
     match block {
         PrincipalBlock::Wildcard => vec!["everyone (any AWS principal)".into()],
-        PrincipalBlock::Map(_) => block.entries().map(|(t, v)| who_words(&classify(t, v))).collect(),
+        PrincipalBlock::Map(_) => block
+            .entries()
+            .map(|(t, v)| who_words(&classify(t, v)))
+            .collect(),
     }
 }
 
@@ -110,7 +113,10 @@ fn clause_words(clause: &ConditionClause) -> Vec<String> {
                     clause.operator.raw(),
                     values.join(", ")
                 ),
-                OperatorKind::Known { base: BaseOperator::Null, .. } => {
+                OperatorKind::Known {
+                    base: BaseOperator::Null,
+                    ..
+                } => {
                     let absent = values.iter().any(|v| v.eq_ignore_ascii_case("true"));
                     format!("{} is {}", e.key, if absent { "absent" } else { "present" })
                 }
@@ -120,12 +126,18 @@ fn clause_words(clause: &ConditionClause) -> Vec<String> {
                     if_exists,
                 } => {
                     let subject = match qualifier {
-                        Some(SetQualifier::ForAnyValue) => format!("at least one value of {}", e.key),
+                        Some(SetQualifier::ForAnyValue) => {
+                            format!("at least one value of {}", e.key)
+                        }
                         Some(SetQualifier::ForAllValues) => format!("every value of {}", e.key),
                         None => e.key.clone(),
                     };
                     let prefix = if if_exists { "if present, " } else { "" };
-                    format!("{prefix}{subject} {} [{}]", operator_words(base), values.join(", "))
+                    format!(
+                        "{prefix}{subject} {} [{}]",
+                        operator_words(base),
+                        values.join(", ")
+                    )
                 }
             }
         })
@@ -162,7 +174,9 @@ pub fn describe_access(doc: &PolicyDocument) -> Vec<AccessLine> {
             match (&s.resource, &s.not_resource) {
                 (Some(r), _) if r.iter().all(|r| r == "*") => what.push_str(" on this key"),
                 (Some(r), _) => what.push_str(&format!(" on {}", r.to_vec().join(", "))),
-                (None, Some(nr)) => what.push_str(&format!(" on anything except {}", nr.to_vec().join(", "))),
+                (None, Some(nr)) => {
+                    what.push_str(&format!(" on anything except {}", nr.to_vec().join(", ")))
+                }
                 (None, None) => what.push_str(" on nothing (no resource)"),
             }
             let conditions: Vec<String> = s
@@ -214,7 +228,7 @@ pub fn describe_gcp_access(access: &GcpKeyAccess) -> Vec<AccessLine> {
         bindings.sort_by(|a, b| a.role.cmp(&b.role));
         for b in bindings {
             let what = match role_permissions(&b.role) {
-                Some(perms) if perms.is_empty() => "nothing on keys".to_string(),
+                Some([]) => "nothing on keys".to_string(),
                 Some(perms) => perms.join(", "),
                 None => format!("whatever {} permits (role not modelled)", b.role),
             };
@@ -268,7 +282,11 @@ pub fn describe_azure_access(access: &AzureKeyAccess) -> Vec<AccessLine> {
                 a.scope,
                 a.principal_id,
                 access.key.key_ops.join(", "),
-                if access.key.enabled { "" } else { "; key disabled" }
+                if access.key.enabled {
+                    ""
+                } else {
+                    "; key disabled"
+                }
             );
             AccessLine {
                 statement: None,

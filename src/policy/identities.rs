@@ -240,7 +240,10 @@ mod tests {
             ids.eras.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
             ["june_2026", "july_2026", "current"]
         );
-        assert_eq!(ids.current_era().unwrap().org_condition, ConditionUse::Required);
+        assert_eq!(
+            ids.current_era().unwrap().org_condition,
+            ConditionUse::Required
+        );
         let r = regions().unwrap();
         assert!(r.aws.is_recommended("us-east-2"));
         assert!(!r.gcp.is_supported("us"));

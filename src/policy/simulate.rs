@@ -45,11 +45,17 @@ pub enum Purpose {
     /// A validation request the key must refuse.
     ValidationProbe,
     /// Normal traffic of a workspace.
-    Traffic { workspace_id: String, compartment: String },
+    Traffic {
+        workspace_id: String,
+        compartment: String,
+    },
     /// Traffic of an organization-wide key (Claude Enterprise, GCP, Azure).
     OrgTraffic,
     /// Reading data written before the current policy shape (no org UUID in the context).
-    ExistingData { workspace_id: String, compartment: String },
+    ExistingData {
+        workspace_id: String,
+        compartment: String,
+    },
 }
 
 /// Must the request be allowed or denied?
@@ -245,9 +251,16 @@ pub fn aws_requests_for_era(
     let ids = identities()?;
     let org_key = ids.aws.org_context_key.as_str();
     let comp_key = ids.aws.compartment_context_key.as_str();
-    let assoc = ("associatedData", ids.aws.validation_associated_data.as_str());
+    let assoc = (
+        "associatedData",
+        ids.aws.validation_associated_data.as_str(),
+    );
     let mut out = Vec::new();
-    let push = |out: &mut Vec<AnthropicRequest<Request>>, id: String, purpose: Purpose, expected: Expected, r: Request| {
+    let push = |out: &mut Vec<AnthropicRequest<Request>>,
+                id: String,
+                purpose: Purpose,
+                expected: Expected,
+                r: Request| {
         out.push(AnthropicRequest {
             id,
             purpose,
@@ -259,7 +272,10 @@ pub fn aws_requests_for_era(
     orgs.sort();
     orgs.dedup();
     let live = |c: &&crate::policy::render::aws::CompartmentUse| {
-        matches!(c.status, CompartmentStatus::Attached | CompartmentStatus::Attaching)
+        matches!(
+            c.status,
+            CompartmentStatus::Attached | CompartmentStatus::Attaching
+        )
     };
 
     if input.platform == Platform::ClaudePlatformAws {
@@ -286,7 +302,12 @@ pub fn aws_requests_for_era(
                         compartment: c.uuid.clone(),
                     },
                     Expected::Allowed,
-                    with_source(aws_request(&service, action, key_arn, &[(comp_key, &c.uuid)])),
+                    with_source(aws_request(
+                        &service,
+                        action,
+                        key_arn,
+                        &[(comp_key, &c.uuid)],
+                    )),
                 );
             }
         }
@@ -295,7 +316,13 @@ pub fn aws_requests_for_era(
 
     let role = RequestPrincipal::aws(ids.aws.role_arn.clone());
     let multi_org = orgs.len() > 1;
-    let org_tag = |o: &str| if multi_org { format!("[{o}]") } else { String::new() };
+    let org_tag = |o: &str| {
+        if multi_org {
+            format!("[{o}]")
+        } else {
+            String::new()
+        }
+    };
 
     // Validation.
     push(
@@ -316,7 +343,11 @@ pub fn aws_requests_for_era(
     };
     for org in &orgs {
         for comp in &validation_compartments {
-            let comp_tag = if validation_compartments.len() > 1 { format!("[{comp}]") } else { String::new() };
+            let comp_tag = if validation_compartments.len() > 1 {
+                format!("[{comp}]")
+            } else {
+                String::new()
+            };
             for action in ["kms:Encrypt", "kms:Decrypt"] {
                 let mut ctx = vec![assoc];
                 if era.validation_sends_org {
@@ -344,7 +375,11 @@ pub fn aws_requests_for_era(
                     &role,
                     action,
                     key_arn,
-                    &[assoc, (org_key, FOREIGN_ORG_UUID), (comp_key, ALL_ZEROS_UUID)],
+                    &[
+                        assoc,
+                        (org_key, FOREIGN_ORG_UUID),
+                        (comp_key, ALL_ZEROS_UUID),
+                    ],
                 ),
             );
         }
@@ -375,10 +410,16 @@ pub fn aws_requests_for_era(
         return Ok(out);
     }
     let mut comps = input.compartments.clone();
-    comps.sort_by(|a, b| a.workspace_id.cmp(&b.workspace_id).then(a.uuid.cmp(&b.uuid)));
+    comps.sort_by(|a, b| {
+        a.workspace_id
+            .cmp(&b.workspace_id)
+            .then(a.uuid.cmp(&b.uuid))
+    });
     for c in &comps {
         let actions: &[&str] = match c.status {
-            CompartmentStatus::Attached | CompartmentStatus::Attaching => &["kms:Encrypt", "kms:Decrypt"],
+            CompartmentStatus::Attached | CompartmentStatus::Attaching => {
+                &["kms:Encrypt", "kms:Decrypt"]
+            }
             CompartmentStatus::FormerlyAttached => &["kms:Decrypt"],
         };
         for org in &orgs {
@@ -412,7 +453,12 @@ pub fn aws_requests_for_era(
                     compartment: c.uuid.clone(),
                 },
                 Expected::Allowed,
-                aws_request(&role, "kms:Decrypt", key_arn, &[(comp_key, c.uuid.as_str())]),
+                aws_request(
+                    &role,
+                    "kms:Decrypt",
+                    key_arn,
+                    &[(comp_key, c.uuid.as_str())],
+                ),
             );
         }
     }
@@ -437,10 +483,14 @@ impl AccessModel for GcpKeyAccess {
         let e = self.evaluate(&r.request);
         let mut allowed = e.decision.is_allowed();
         let mut explanation = e.explanation;
-        if let Some(label) = &r.required_label {
-            if self.labels.get(label).map(String::as_str) != Some("true") {
+        if let Some(label) = &r.required_label
+            && self.labels.get(label).map(String::as_str) != Some("true")
+        {
+            {
                 allowed = false;
-                explanation = format!("denied: the key has no label {label}=true (organization binding); {explanation}");
+                explanation = format!(
+                    "denied: the key has no label {label}=true (organization binding); {explanation}"
+                );
             }
         }
         Check {
@@ -460,7 +510,9 @@ impl AccessModel for GcpKeyAccess {
 
 /// Anthropic's requests on a GCP key: the metadata read and encrypt/decrypt, by the published
 /// service account; validation requires each organization's label.
-pub fn gcp_requests(org_uuids: &[String]) -> Result<Vec<AnthropicRequest<GcpSimRequest>>, DataError> {
+pub fn gcp_requests(
+    org_uuids: &[String],
+) -> Result<Vec<AnthropicRequest<GcpSimRequest>>, DataError> {
     let ids = identities()?;
     let mut out = Vec::new();
     let mut orgs = org_uuids.to_vec();
@@ -468,7 +520,11 @@ pub fn gcp_requests(org_uuids: &[String]) -> Result<Vec<AnthropicRequest<GcpSimR
     orgs.dedup();
     for org in &orgs {
         let label = format!("{}{org}", ids.gcp.label_prefix);
-        let tag = if orgs.len() > 1 { format!("[{org}]") } else { String::new() };
+        let tag = if orgs.len() > 1 {
+            format!("[{org}]")
+        } else {
+            String::new()
+        };
         for perm in [PERM_GET, PERM_ENCRYPT, PERM_DECRYPT] {
             out.push(AnthropicRequest {
                 id: format!("validation{tag}/{perm}"),
@@ -518,10 +574,14 @@ impl AccessModel for AzureKeyAccess {
         let e = self.evaluate(&r.request);
         let mut allowed = e.decision.is_allowed();
         let mut explanation = e.explanation;
-        if let Some(tag) = &r.required_tag {
-            if self.key.tags.get(tag).map(String::as_str) != Some("true") {
+        if let Some(tag) = &r.required_tag
+            && self.key.tags.get(tag).map(String::as_str) != Some("true")
+        {
+            {
                 allowed = false;
-                explanation = format!("denied: the key has no tag {tag}=true (organization binding); {explanation}");
+                explanation = format!(
+                    "denied: the key has no tag {tag}=true (organization binding); {explanation}"
+                );
             }
         }
         Check {
@@ -549,10 +609,18 @@ pub fn azure_requests(
     let mut orgs = org_uuids.to_vec();
     orgs.sort();
     orgs.dedup();
-    let ops = [AzureKeyOperation::Get, AzureKeyOperation::WrapKey, AzureKeyOperation::UnwrapKey];
+    let ops = [
+        AzureKeyOperation::Get,
+        AzureKeyOperation::WrapKey,
+        AzureKeyOperation::UnwrapKey,
+    ];
     for org in &orgs {
         let tag = format!("{}{org}", ids.azure.tag_prefix);
-        let t = if orgs.len() > 1 { format!("[{org}]") } else { String::new() };
+        let t = if orgs.len() > 1 {
+            format!("[{org}]")
+        } else {
+            String::new()
+        };
         for op in ops {
             out.push(AnthropicRequest {
                 id: format!("validation{t}/{}", op.name()),
@@ -596,18 +664,37 @@ pub enum ExternalPrincipal {
     /// `"*"`: anyone (conditions may narrow it).
     Everyone,
     /// `NotPrincipal` in an Allow: everyone except the listed principals.
-    EveryoneExcept { except: Vec<String> },
+    EveryoneExcept {
+        except: Vec<String>,
+    },
     /// A whole other account (root ARN or bare id). `anthropic` when it is Anthropic's account:
     /// the docs grant the role, never the account.
-    WholeAccount { account: String, anthropic: bool },
+    WholeAccount {
+        account: String,
+        anthropic: bool,
+    },
     /// A named identity in another account (`anthropic` when in Anthropic's account but not
     /// the published role).
-    Identity { arn: String, account: String, anthropic: bool },
-    Service { name: String },
-    Federated { provider: String },
-    CanonicalUser { id: String },
-    OrphanedUniqueId { id: String },
-    Invalid { value: String },
+    Identity {
+        arn: String,
+        account: String,
+        anthropic: bool,
+    },
+    Service {
+        name: String,
+    },
+    Federated {
+        provider: String,
+    },
+    CanonicalUser {
+        id: String,
+    },
+    OrphanedUniqueId {
+        id: String,
+    },
+    Invalid {
+        value: String,
+    },
 }
 
 /// One grant to an external principal.
@@ -685,28 +772,36 @@ pub fn aws_external_access(
         }
         let mut seen: BTreeMap<String, ()> = BTreeMap::new();
         for (t, v) in p.entries() {
-            if v.eq_ignore_ascii_case(published) && (*t == PrincipalType::Aws || *t == PrincipalType::Service) {
+            if v.eq_ignore_ascii_case(published)
+                && (*t == PrincipalType::Aws || *t == PrincipalType::Service)
+            {
                 continue;
             }
             let ext = match classify(t, v) {
                 PrincipalClass::Everyone => Some(ExternalPrincipal::Everyone),
-                PrincipalClass::AccountRoot { account } => (account != customer_account).then(|| {
-                    ExternalPrincipal::WholeAccount {
+                PrincipalClass::AccountRoot { account } => {
+                    (account != customer_account).then(|| ExternalPrincipal::WholeAccount {
                         anthropic: account == anthropic_account,
                         account,
-                    }
-                }),
-                PrincipalClass::Identity { account, arn } => (account != customer_account).then(|| {
-                    ExternalPrincipal::Identity {
+                    })
+                }
+                PrincipalClass::Identity { account, arn } => {
+                    (account != customer_account).then(|| ExternalPrincipal::Identity {
                         anthropic: account == anthropic_account,
                         arn,
                         account,
-                    }
-                }),
+                    })
+                }
                 PrincipalClass::Service { name } => Some(ExternalPrincipal::Service { name }),
-                PrincipalClass::Federated { provider } => Some(ExternalPrincipal::Federated { provider }),
-                PrincipalClass::CanonicalUser { id } => Some(ExternalPrincipal::CanonicalUser { id }),
-                PrincipalClass::OrphanedUniqueId { id } => Some(ExternalPrincipal::OrphanedUniqueId { id }),
+                PrincipalClass::Federated { provider } => {
+                    Some(ExternalPrincipal::Federated { provider })
+                }
+                PrincipalClass::CanonicalUser { id } => {
+                    Some(ExternalPrincipal::CanonicalUser { id })
+                }
+                PrincipalClass::OrphanedUniqueId { id } => {
+                    Some(ExternalPrincipal::OrphanedUniqueId { id })
+                }
                 PrincipalClass::Invalid { value } => Some(ExternalPrincipal::Invalid { value }),
             };
             if let Some(ext) = ext {
@@ -732,4 +827,85 @@ pub fn is_expected_validation_denial(
     Ok(caller_account == ids.aws.account_id
         && encryption_context.get("associatedData").map(String::as_str)
             == Some(ids.aws.validation_associated_data.as_str()))
+}
+
+/// A member other than Anthropic's service account that can use a GCP key (encrypt or
+/// decrypt), at any level of the hierarchy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct GcpExternalGrant {
+    pub member: String,
+    pub role: String,
+    pub level: crate::policy::gcp::eval::GcpLevel,
+    /// `allUsers` / `allAuthenticatedUsers`.
+    pub public: bool,
+    pub conditional: bool,
+}
+
+/// Everyone besides Anthropic's published service account who can encrypt or decrypt with the
+/// key. Customer members are listed too (GCP has no account boundary to tell them apart);
+/// reviewers read the list, lint flags public members.
+pub fn gcp_key_users(access: &GcpKeyAccess) -> Result<Vec<GcpExternalGrant>, DataError> {
+    use crate::policy::gcp::eval::GcpLevel;
+    let ids = identities()?;
+    let mut out = Vec::new();
+    let levels = [
+        (GcpLevel::Key, Some(&access.key)),
+        (GcpLevel::KeyRing, access.key_ring.as_ref()),
+        (GcpLevel::Project, access.project.as_ref()),
+    ];
+    for (level, policy) in levels {
+        let Some(policy) = policy else { continue };
+        for b in &policy.bindings {
+            let uses = crate::policy::gcp::iam::role_permissions(&b.role)
+                .is_some_and(|p| p.contains(&PERM_ENCRYPT) || p.contains(&PERM_DECRYPT));
+            if !uses {
+                continue;
+            }
+            for m in &b.members {
+                if *m == ids.gcp.member {
+                    continue;
+                }
+                out.push(GcpExternalGrant {
+                    member: m.clone(),
+                    role: b.role.clone(),
+                    level,
+                    public: m == "allUsers" || m == "allAuthenticatedUsers",
+                    conditional: b.condition.is_some(),
+                });
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Principals other than `anthropic_object_id` whose role assignments let them wrap or unwrap
+/// with the key.
+pub fn azure_key_users(
+    access: &AzureKeyAccess,
+    anthropic_object_id: &str,
+) -> Vec<crate::policy::azure::rbac::RoleAssignment> {
+    let mut out: Vec<_> = access
+        .assignments
+        .iter()
+        .filter(|a| !a.principal_id.eq_ignore_ascii_case(anthropic_object_id))
+        .filter(|a| {
+            [AzureKeyOperation::WrapKey, AzureKeyOperation::UnwrapKey]
+                .into_iter()
+                .any(|op| {
+                    access
+                        .evaluate(&AzureRequest {
+                            principal_object_id: a.principal_id.clone(),
+                            operation: op,
+                        })
+                        .decision
+                        .is_allowed()
+                })
+        })
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| (&a.principal_id, &a.scope).cmp(&(&b.principal_id, &b.scope)));
+    out.dedup();
+    out
 }

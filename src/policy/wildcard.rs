@@ -8,27 +8,37 @@
 /// Does `pattern` match all of `text`? `ignore_ascii_case` folds ASCII letters only, which is
 /// what IAM does for action names (all ASCII).
 pub fn matches(pattern: &str, text: &str, ignore_ascii_case: bool) -> bool {
-    let p: Vec<char>;
-    let t: Vec<char>;
     // Fast path for ASCII, the overwhelmingly common case: compare bytes.
     if pattern.is_ascii() && text.is_ascii() {
-        return match_units(pattern.as_bytes(), text.as_bytes(), |a, b| {
+        return match_units(
+            pattern.as_bytes(),
+            text.as_bytes(),
+            |a, b| {
+                if ignore_ascii_case {
+                    a.eq_ignore_ascii_case(&b)
+                } else {
+                    a == b
+                }
+            },
+            b'*',
+            b'?',
+        );
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    match_units(
+        &p,
+        &t,
+        |a, b| {
             if ignore_ascii_case {
                 a.eq_ignore_ascii_case(&b)
             } else {
                 a == b
             }
-        }, b'*', b'?');
-    }
-    p = pattern.chars().collect();
-    t = text.chars().collect();
-    match_units(&p, &t, |a, b| {
-        if ignore_ascii_case {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    }, '*', '?')
+        },
+        '*',
+        '?',
+    )
 }
 
 /// True when the pattern contains no wildcard characters (so it can be compared directly).

@@ -8,7 +8,8 @@ use cmek::spec::model::Platform;
 pub const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
 pub const ORG2: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 pub const ACCOUNT: &str = "111122223333";
-pub const KEY_ARN: &str = "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+pub const KEY_ARN: &str =
+    "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 pub const ROLE: &str = "arn:aws:iam::915198916910:role/anthropic-cmek-client-us";
 pub const SERVICE: &str = "aws-external-anthropic.amazonaws.com";
 pub const COMP1: &str = "7d3e9a10-4b2c-4f8e-9a1d-5c6b7e8f9a0b";
@@ -20,7 +21,10 @@ pub const WS3: &str = "wrkspc_01K0000000000000000000003";
 pub const ZEROS: &str = "00000000-0000-0000-0000-000000000000";
 
 pub fn fixture_text(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/policy/aws/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/policy/aws/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -142,15 +142,13 @@ fn canonical_condition(c: &ConditionBlock) -> Option<ConditionBlock> {
         .iter()
         .map(|clause| {
             let mut entries: Vec<ConditionEntry> = Vec::with_capacity(clause.entries.len());
-            let collides = |key_lc: &str| {
-                clause.entries.iter().filter(|x| x.key_lc == key_lc).count() > 1
-            };
+            let collides =
+                |key_lc: &str| clause.entries.iter().filter(|x| x.key_lc == key_lc).count() > 1;
             for e in &clause.entries {
                 let values: BTreeSet<String> =
                     e.values.iter().map(|v| v.as_text().into_owned()).collect();
-                let values = OneOrMany::from_vec(
-                    values.into_iter().map(ConditionValue::String).collect(),
-                );
+                let values =
+                    OneOrMany::from_vec(values.into_iter().map(ConditionValue::String).collect());
                 // Two spellings of one key are AND'd; keep them apart, as written.
                 let key = if collides(&e.key_lc) {
                     e.key.clone()

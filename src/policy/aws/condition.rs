@@ -61,8 +61,14 @@ pub enum BaseOperator {
 const BASE_OPERATORS: [(&str, BaseOperator); 27] = [
     ("StringEquals", BaseOperator::StringEquals),
     ("StringNotEquals", BaseOperator::StringNotEquals),
-    ("StringEqualsIgnoreCase", BaseOperator::StringEqualsIgnoreCase),
-    ("StringNotEqualsIgnoreCase", BaseOperator::StringNotEqualsIgnoreCase),
+    (
+        "StringEqualsIgnoreCase",
+        BaseOperator::StringEqualsIgnoreCase,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        BaseOperator::StringNotEqualsIgnoreCase,
+    ),
     ("StringLike", BaseOperator::StringLike),
     ("StringNotLike", BaseOperator::StringNotLike),
     ("NumericEquals", BaseOperator::NumericEquals),
@@ -70,7 +76,10 @@ const BASE_OPERATORS: [(&str, BaseOperator); 27] = [
     ("NumericLessThan", BaseOperator::NumericLessThan),
     ("NumericLessThanEquals", BaseOperator::NumericLessThanEquals),
     ("NumericGreaterThan", BaseOperator::NumericGreaterThan),
-    ("NumericGreaterThanEquals", BaseOperator::NumericGreaterThanEquals),
+    (
+        "NumericGreaterThanEquals",
+        BaseOperator::NumericGreaterThanEquals,
+    ),
     ("DateEquals", BaseOperator::DateEquals),
     ("DateNotEquals", BaseOperator::DateNotEquals),
     ("DateLessThan", BaseOperator::DateLessThan),
@@ -273,11 +282,15 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -366,7 +379,9 @@ pub fn compile_value(cmp: Comparison, text: &str) -> CompiledValue {
 pub fn value_matches(cmp: Comparison, policy: &CompiledValue, request: &str) -> bool {
     match (cmp, policy) {
         (Comparison::Str | Comparison::Binary, CompiledValue::Text(p)) => p == request,
-        (Comparison::StrLike, CompiledValue::Text(p)) => crate::policy::wildcard::matches(p, request, false),
+        (Comparison::StrLike, CompiledValue::Text(p)) => {
+            crate::policy::wildcard::matches(p, request, false)
+        }
         (Comparison::Arn, CompiledValue::Text(p)) => arn_like(p, request),
         (Comparison::StrIgnoreCase, CompiledValue::Folded(p)) => {
             if request.is_ascii() {
@@ -376,18 +391,22 @@ pub fn value_matches(cmp: Comparison, policy: &CompiledValue, request: &str) -> 
             }
         }
         (Comparison::Bool, CompiledValue::Folded(p)) => p.eq_ignore_ascii_case(request.trim()),
-        (Comparison::Num(ord), CompiledValue::Number(Some(p))) => match request.trim().parse::<f64>() {
-            Ok(r) => compare(ord, r.partial_cmp(p)),
-            Err(_) => false,
-        },
+        (Comparison::Num(ord), CompiledValue::Number(Some(p))) => {
+            match request.trim().parse::<f64>() {
+                Ok(r) => compare(ord, r.partial_cmp(p)),
+                Err(_) => false,
+            }
+        }
         (Comparison::Date(ord), CompiledValue::Date(Some(p))) => match parse_date(request) {
             Some(r) => compare(ord, Some(r.cmp(p))),
             None => false,
         },
-        (Comparison::Ip, CompiledValue::Network(Some(net))) => match request.trim().parse::<IpAddr>() {
-            Ok(ip) => net.contains(ip),
-            Err(_) => false,
-        },
+        (Comparison::Ip, CompiledValue::Network(Some(net))) => {
+            match request.trim().parse::<IpAddr>() {
+                Ok(ip) => net.contains(ip),
+                Err(_) => false,
+            }
+        }
         _ => false,
     }
 }
@@ -459,9 +478,7 @@ impl CompiledValues {
 
     fn any_matches(&self, cmp: Comparison, request: &str) -> bool {
         match &self.sorted_exact {
-            Some(sorted) => sorted
-                .binary_search_by(|p| p.as_str().cmp(request))
-                .is_ok(),
+            Some(sorted) => sorted.binary_search_by(|p| p.as_str().cmp(request)).is_ok(),
             None => self.values.iter().any(|p| value_matches(cmp, p, request)),
         }
     }
@@ -539,9 +556,17 @@ mod tests {
         let v6 = Cidr::parse("2001:db8::/32").unwrap();
         assert!(v6.contains("2001:db8:1::5".parse().unwrap()));
         assert!(!v6.contains("10.1.0.1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         assert!(Cidr::parse("10.0.0.0/33").is_none());
-        assert!(Cidr::parse("1.2.3.4").unwrap().contains("1.2.3.4".parse().unwrap()));
+        assert!(
+            Cidr::parse("1.2.3.4")
+                .unwrap()
+                .contains("1.2.3.4".parse().unwrap())
+        );
     }
 
     #[test]
@@ -554,7 +579,10 @@ mod tests {
 
     #[test]
     fn arn_parts() {
-        assert!(arn_like("arn:aws:iam::*:role/anthropic-*", "arn:aws:iam::915198916910:role/anthropic-cmek-client-us"));
+        assert!(arn_like(
+            "arn:aws:iam::*:role/anthropic-*",
+            "arn:aws:iam::915198916910:role/anthropic-cmek-client-us"
+        ));
         assert!(!arn_like("arn:aws:iam::*:role/x", "arn:aws:iam::1:role/X"));
         assert!(!arn_like("arn:aws:iam::1:role/x", "not-an-arn"));
     }

@@ -13,33 +13,63 @@ use similar::{ChangeTag, TextDiff};
 
 use super::canonical::{canonicalize, content_key};
 use super::document::{
-    ConditionBlock, OneOrMany, PolicyDocument, PrincipalBlock, Statement,
-    statement_to_json,
+    ConditionBlock, OneOrMany, PolicyDocument, PrincipalBlock, Statement, statement_to_json,
 };
 
 /// One difference inside a matched statement.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "field", rename_all = "snake_case")]
 pub enum FieldChange {
-    Effect { old: String, new: String },
+    Effect {
+        old: String,
+        new: String,
+    },
     /// `Principal` / `NotPrincipal` entries, written `AWS:<arn>`, `Service:<name>` or `*`.
-    Principals { name: &'static str, added: Vec<String>, removed: Vec<String> },
+    Principals {
+        name: &'static str,
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
     /// `Action` / `NotAction`.
-    Actions { name: &'static str, added: Vec<String>, removed: Vec<String> },
+    Actions {
+        name: &'static str,
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
     /// `Resource` / `NotResource`.
-    Resources { name: &'static str, added: Vec<String>, removed: Vec<String> },
+    Resources {
+        name: &'static str,
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
     /// One `(operator, key)` pair whose values changed, appeared or disappeared.
-    Condition { operator: String, key: String, added: Vec<String>, removed: Vec<String> },
+    Condition {
+        operator: String,
+        key: String,
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum StatementChange {
-    Added { statement: Statement },
-    Removed { statement: Statement },
-    Changed { old: Statement, new: Statement, fields: Vec<FieldChange> },
+    Added {
+        statement: Box<Statement>,
+    },
+    Removed {
+        statement: Box<Statement>,
+    },
+    Changed {
+        old: Box<Statement>,
+        new: Box<Statement>,
+        fields: Vec<FieldChange>,
+    },
     /// Same content, different Sid: no change in access.
-    Renamed { old_sid: Option<String>, new_sid: Option<String> },
+    Renamed {
+        old_sid: Option<String>,
+        new_sid: Option<String>,
+    },
 }
 
 /// The differences between two policies.
@@ -105,7 +135,8 @@ impl PolicyDiff {
                             ChangeTag::Insert => "+",
                             ChangeTag::Equal => " ",
                         };
-                        let _ = writeln!(out, "    {sign} {}", change.value().trim_end_matches('\n'));
+                        let _ =
+                            writeln!(out, "    {sign} {}", change.value().trim_end_matches('\n'));
                     }
                 }
             }
@@ -128,12 +159,27 @@ fn describe_field(f: &FieldChange) -> String {
     };
     match f {
         FieldChange::Effect { old, new } => format!("Effect: {old} -> {new}"),
-        FieldChange::Principals { name, added, removed }
-        | FieldChange::Actions { name, added, removed }
-        | FieldChange::Resources { name, added, removed } => both(name, added, removed),
-        FieldChange::Condition { operator, key, added, removed } => {
-            both(&format!("Condition {operator} {key}"), added, removed)
+        FieldChange::Principals {
+            name,
+            added,
+            removed,
         }
+        | FieldChange::Actions {
+            name,
+            added,
+            removed,
+        }
+        | FieldChange::Resources {
+            name,
+            added,
+            removed,
+        } => both(name, added, removed),
+        FieldChange::Condition {
+            operator,
+            key,
+            added,
+            removed,
+        } => both(&format!("Condition {operator} {key}"), added, removed),
     }
 }
 
@@ -202,7 +248,7 @@ pub fn diff_policies(old: &PolicyDocument, new: &PolicyDocument) -> PolicyDiff {
     for (j, p) in pair.iter().enumerate() {
         match p {
             None => changes.push(StatementChange::Added {
-                statement: new[j].clone(),
+                statement: Box::new(new[j].clone()),
             }),
             Some(i) if content_equal[j] => {
                 unchanged += 1;
@@ -215,15 +261,15 @@ pub fn diff_policies(old: &PolicyDocument, new: &PolicyDocument) -> PolicyDiff {
             }
             Some(i) => changes.push(StatementChange::Changed {
                 fields: field_changes(&old[*i], &new[j]),
-                old: old[*i].clone(),
-                new: new[j].clone(),
+                old: Box::new(old[*i].clone()),
+                new: Box::new(new[j].clone()),
             }),
         }
     }
     for (i, used) in old_used.iter().enumerate() {
         if !used {
             changes.push(StatementChange::Removed {
-                statement: old[i].clone(),
+                statement: Box::new(old[i].clone()),
             });
         }
     }
@@ -244,16 +290,28 @@ fn principal_set(p: &Option<PrincipalBlock>) -> BTreeSet<String> {
 fn string_set(v: &Option<OneOrMany<String>>, fold: bool) -> BTreeSet<String> {
     v.iter()
         .flat_map(|l| l.iter())
-        .map(|s| if fold { s.to_ascii_lowercase() } else { s.clone() })
+        .map(|s| {
+            if fold {
+                s.to_ascii_lowercase()
+            } else {
+                s.clone()
+            }
+        })
         .collect()
 }
 
 fn similarity(a: &Statement, b: &Statement) -> usize {
     let shared = |x: BTreeSet<String>, y: BTreeSet<String>| x.intersection(&y).count();
     let principals = shared(principal_set(&a.principal), principal_set(&b.principal))
-        + shared(principal_set(&a.not_principal), principal_set(&b.not_principal));
+        + shared(
+            principal_set(&a.not_principal),
+            principal_set(&b.not_principal),
+        );
     let actions = shared(string_set(&a.action, true), string_set(&b.action, true))
-        + shared(string_set(&a.not_action, true), string_set(&b.not_action, true));
+        + shared(
+            string_set(&a.not_action, true),
+            string_set(&b.not_action, true),
+        );
     if principals == 0 && actions == 0 {
         0
     } else {
@@ -295,7 +353,11 @@ fn field_changes(old: &Statement, new: &Statement) -> Vec<FieldChange> {
         ("NotPrincipal", &old.not_principal, &new.not_principal),
     ] {
         if let Some((added, removed)) = set_change(principal_set(o), principal_set(n)) {
-            out.push(FieldChange::Principals { name, added, removed });
+            out.push(FieldChange::Principals {
+                name,
+                added,
+                removed,
+            });
         }
     }
     for (name, o, n) in [
@@ -326,7 +388,11 @@ fn field_changes(old: &Statement, new: &Statement) -> Vec<FieldChange> {
         ("NotResource", &old.not_resource, &new.not_resource),
     ] {
         if let Some((added, removed)) = set_change(string_set(o, false), string_set(n, false)) {
-            out.push(FieldChange::Resources { name, added, removed });
+            out.push(FieldChange::Resources {
+                name,
+                added,
+                removed,
+            });
         }
     }
     let old_c = condition_pairs(&old.condition);

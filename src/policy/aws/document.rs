@@ -42,10 +42,10 @@ impl<T> OneOrMany<T> {
 
     /// One value stays `One`, anything else becomes `Many` (the shape renderers use).
     pub fn from_vec(mut values: Vec<T>) -> Self {
-        if values.len() == 1 {
-            if let Some(v) = values.pop() {
-                return OneOrMany::One(v);
-            }
+        if values.len() == 1
+            && let Some(v) = values.pop()
+        {
+            return OneOrMany::One(v);
         }
         OneOrMany::Many(values)
     }
@@ -149,7 +149,9 @@ impl ConditionValue {
     pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
         match self {
             ConditionValue::String(s) => std::borrow::Cow::Borrowed(s),
-            ConditionValue::Bool(b) => std::borrow::Cow::Borrowed(if *b { "true" } else { "false" }),
+            ConditionValue::Bool(b) => {
+                std::borrow::Cow::Borrowed(if *b { "true" } else { "false" })
+            }
             ConditionValue::Number(n) => std::borrow::Cow::Owned(n.to_string()),
         }
     }
@@ -345,7 +347,9 @@ fn condition_to_json(c: &ConditionBlock) -> Value {
         for e in &clause.entries {
             let v = match &e.values {
                 OneOrMany::One(v) => v.to_json(),
-                OneOrMany::Many(vs) => Value::Array(vs.iter().map(ConditionValue::to_json).collect()),
+                OneOrMany::Many(vs) => {
+                    Value::Array(vs.iter().map(ConditionValue::to_json).collect())
+                }
             };
             entries.insert(e.key.clone(), v);
         }

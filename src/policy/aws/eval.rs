@@ -15,9 +15,7 @@
 
 use std::fmt::Write as _;
 
-use super::condition::{
-    BaseOperator, Comparison, CompiledValues, OperatorKind, entry_holds,
-};
+use super::condition::{BaseOperator, Comparison, CompiledValues, OperatorKind, entry_holds};
 use super::document::{Effect, OneOrMany, PolicyDocument, PrincipalBlock, PrincipalType};
 use super::principal::{RequestPrincipal, is_account_id, normalize_aws, parse_arn};
 use super::request::{EC_PREFIX_LC, Request};
@@ -31,7 +29,9 @@ pub enum Decision {
     ExplicitDeny,
     /// Only an `Allow` naming `account`'s root matched: allowed only if the principal's own IAM
     /// policies in that account allow it too.
-    DelegatedToAccount { account: String },
+    DelegatedToAccount {
+        account: String,
+    },
     ImplicitDeny,
 }
 
@@ -348,7 +348,10 @@ impl CompiledPolicy {
             .collect();
         let what = req.summary();
         match &outcome.decision {
-            Decision::Allow => format!("allowed: {what} is allowed by statement {}", labels.join(", ")),
+            Decision::Allow => format!(
+                "allowed: {what} is allowed by statement {}",
+                labels.join(", ")
+            ),
             Decision::ExplicitDeny => format!(
                 "denied: statement {} explicitly denies {what} (an explicit deny overrides every allow)",
                 labels.join(", ")
@@ -400,7 +403,10 @@ impl CompiledPolicy {
                     }
                 }
                 if !named {
-                    reasons.push(format!("no Allow statement names {}", req.principal.display()));
+                    reasons.push(format!(
+                        "no Allow statement names {}",
+                        req.principal.display()
+                    ));
                 }
                 let mut out = format!("denied: {what}: ");
                 let _ = write!(out, "{}", reasons.join("; "));
@@ -494,7 +500,13 @@ fn describe_failure(c: &CompiledCondition, req: &Request) -> String {
         sent.join(", ")
     );
     if let OperatorKind::Known { base, .. } = c.kind {
-        let case_sensitive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringLike | BaseOperator::ArnEquals | BaseOperator::ArnLike);
+        let case_sensitive = matches!(
+            base,
+            BaseOperator::StringEquals
+                | BaseOperator::StringLike
+                | BaseOperator::ArnEquals
+                | BaseOperator::ArnLike
+        );
         let folded_match = sent.iter().any(|r| {
             c.texts.iter().any(|t| {
                 if base.comparison() == Comparison::Str {

@@ -78,11 +78,9 @@ pub fn parse_policy_text(text: &str) -> Result<ParsedPolicy, PolicyParseError> {
             })
         }
         Err(mut e) => {
-            if let Some(index) = statement_index_of(&e.path) {
-                if let Some(span) = spans.get(index) {
-                    e.line = Some(span.line);
-                    e.column = Some(span.column);
-                }
+            if let Some(span) = statement_index_of(&e.path).and_then(|i| spans.get(i)) {
+                e.line = Some(span.line);
+                e.column = Some(span.column);
             }
             Err(e)
         }
@@ -129,7 +127,10 @@ pub fn parse_policy_value(value: &Value) -> Result<PolicyDocument, PolicyParseEr
                     other => {
                         return Err(err(
                             "Statement",
-                            format!("expected an object or a list of objects, found {}", kind(other)),
+                            format!(
+                                "expected an object or a list of objects, found {}",
+                                kind(other)
+                            ),
                         ));
                     }
                 }
@@ -185,7 +186,10 @@ fn parse_principal(v: &Value, path: &str) -> Result<PrincipalBlock, PolicyParseE
         Value::Object(m) => {
             let mut entries = Vec::with_capacity(m.len());
             for (k, v) in m {
-                entries.push((PrincipalType::from_key(k), strings(v, &format!("{path}.{k}"))?));
+                entries.push((
+                    PrincipalType::from_key(k),
+                    strings(v, &format!("{path}.{k}"))?,
+                ));
             }
             Ok(PrincipalBlock::Map(entries))
         }
@@ -200,9 +204,12 @@ fn parse_principal(v: &Value, path: &str) -> Result<PrincipalBlock, PolicyParseE
 }
 
 fn parse_condition(v: &Value, path: &str) -> Result<ConditionBlock, PolicyParseError> {
-    let ops = v
-        .as_object()
-        .ok_or_else(|| err(path, format!("expected an object of operators, found {}", kind(v))))?;
+    let ops = v.as_object().ok_or_else(|| {
+        err(
+            path,
+            format!("expected an object of operators, found {}", kind(v)),
+        )
+    })?;
     let mut clauses = Vec::with_capacity(ops.len());
     for (op, keys) in ops {
         let op_path = format!("{path}.{op}");
@@ -242,7 +249,10 @@ fn condition_value(v: &Value, path: &str) -> Result<ConditionValue, PolicyParseE
         Value::Number(n) => Ok(ConditionValue::Number(n.clone())),
         other => Err(err(
             path,
-            format!("expected a string, boolean or number, found {}", kind(other)),
+            format!(
+                "expected a string, boolean or number, found {}",
+                kind(other)
+            ),
         )),
     }
 }
@@ -264,7 +274,10 @@ fn strings(v: &Value, path: &str) -> Result<OneOrMany<String>, PolicyParseError>
             .map(OneOrMany::Many),
         other => Err(err(
             path,
-            format!("expected a string or a list of strings, found {}", kind(other)),
+            format!(
+                "expected a string or a list of strings, found {}",
+                kind(other)
+            ),
         )),
     }
 }
@@ -314,7 +327,10 @@ mod tests {
         let e = parse_policy_text(text).unwrap_err();
         assert_eq!(e.path, "Statement[2].Condition.StringEquals");
         assert_eq!(e.line, Some(4));
-        assert!(e.to_string().contains("expected an object of condition keys"));
+        assert!(
+            e.to_string()
+                .contains("expected an object of condition keys")
+        );
     }
 
     #[test]

@@ -60,17 +60,32 @@ pub enum PrincipalClass {
     Everyone,
     /// `arn:aws:iam::<account>:root` or a bare account id: the whole account, delegated to its
     /// IAM policies.
-    AccountRoot { account: String },
+    AccountRoot {
+        account: String,
+    },
     /// A named IAM role, user or other IAM/STS ARN in `account`.
-    Identity { account: String, arn: String },
+    Identity {
+        account: String,
+        arn: String,
+    },
     /// `AROA...`/`AIDA...` unique id: what KMS shows after the named role or user was deleted.
     /// Nobody can use it; a re-created role with the same name does not get the access back.
-    OrphanedUniqueId { id: String },
-    Service { name: String },
-    Federated { provider: String },
-    CanonicalUser { id: String },
+    OrphanedUniqueId {
+        id: String,
+    },
+    Service {
+        name: String,
+    },
+    Federated {
+        provider: String,
+    },
+    CanonicalUser {
+        id: String,
+    },
     /// Not a valid principal for its type.
-    Invalid { value: String },
+    Invalid {
+        value: String,
+    },
 }
 
 /// Classify one principal value of `ptype`.
@@ -107,7 +122,9 @@ fn classify_aws(value: &str) -> PrincipalClass {
         };
     }
     match parse_arn(value) {
-        Some(arn) if (arn.service == "iam" || arn.service == "sts") && is_account_id(arn.account) => {
+        Some(arn)
+            if (arn.service == "iam" || arn.service == "sts") && is_account_id(arn.account) =>
+        {
             if arn.service == "iam" && arn.resource == "root" {
                 PrincipalClass::AccountRoot {
                     account: arn.account.to_string(),
@@ -151,7 +168,8 @@ pub fn is_unique_id(s: &str) -> bool {
     (s.starts_with("AROA") || s.starts_with("AIDA"))
         && s.len() >= 16
         && s.len() <= 128
-        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// The parts of an ARN.
@@ -198,24 +216,39 @@ mod tests {
             }
         );
         assert!(matches!(
-            classify(&aws, "arn:aws:iam::915198916910:role/anthropic-cmek-client-us"),
+            classify(
+                &aws,
+                "arn:aws:iam::915198916910:role/anthropic-cmek-client-us"
+            ),
             PrincipalClass::Identity { .. }
         ));
         assert!(matches!(
             classify(&aws, "AROAJQABLZS4A3QDU576Q"),
             PrincipalClass::OrphanedUniqueId { .. }
         ));
-        assert!(matches!(classify(&aws, "arn:aws:iam::12:root"), PrincipalClass::Invalid { .. }));
-        assert_eq!(normalize_aws("111122223333"), "arn:aws:iam::111122223333:root");
+        assert!(matches!(
+            classify(&aws, "arn:aws:iam::12:root"),
+            PrincipalClass::Invalid { .. }
+        ));
+        assert_eq!(
+            normalize_aws("111122223333"),
+            "arn:aws:iam::111122223333:root"
+        );
     }
 
     #[test]
     fn request_principal_types() {
-        assert_eq!(RequestPrincipal::aws("arn:aws:iam::1:root").principal_type(), "Account");
+        assert_eq!(
+            RequestPrincipal::aws("arn:aws:iam::1:root").principal_type(),
+            "Account"
+        );
         assert_eq!(
             RequestPrincipal::aws("arn:aws:iam::111122223333:role/x").principal_type(),
             "AssumedRole"
         );
-        assert_eq!(RequestPrincipal::service("s.amazonaws.com").principal_type(), "AWSService");
+        assert_eq!(
+            RequestPrincipal::service("s.amazonaws.com").principal_type(),
+            "AWSService"
+        );
     }
 }

@@ -33,7 +33,11 @@ impl Request {
     /// A request with the principal-derived keys filled in: `aws:PrincipalArn`,
     /// `aws:PrincipalAccount`, `aws:PrincipalType`, `kms:CallerAccount` for IAM identities,
     /// `aws:PrincipalServiceName` for service principals.
-    pub fn new(principal: RequestPrincipal, action: impl Into<String>, key_arn: impl Into<String>) -> Self {
+    pub fn new(
+        principal: RequestPrincipal,
+        action: impl Into<String>,
+        key_arn: impl Into<String>,
+    ) -> Self {
         let action = action.into();
         let mut r = Request {
             action_lc: action.to_ascii_lowercase(),
@@ -120,7 +124,10 @@ impl Request {
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
-            s.push_str(&format!(" with encryption context {{{}}}", pairs.join(", ")));
+            s.push_str(&format!(
+                " with encryption context {{{}}}",
+                pairs.join(", ")
+            ));
         }
         s
     }

@@ -263,7 +263,10 @@ mod tests {
 
     #[test]
     fn single_object_and_garbage() {
-        assert_eq!(statement_spans("{\"Statement\": {\"Effect\": \"Allow\"}}").len(), 1);
+        assert_eq!(
+            statement_spans("{\"Statement\": {\"Effect\": \"Allow\"}}").len(),
+            1
+        );
         assert!(statement_spans("[1,2").is_empty());
     }
 }

@@ -96,7 +96,8 @@ impl AzureKeyAccess {
     pub fn evaluate(&self, req: &AzureRequest) -> AzureEvaluation {
         let op = req.operation;
         let grant = self.assignments.iter().find(|a| {
-            a.principal_id.eq_ignore_ascii_case(&req.principal_object_id)
+            a.principal_id
+                .eq_ignore_ascii_case(&req.principal_object_id)
                 && scope_contains(&a.scope, &self.key_resource_id)
                 && role_data_actions(a).is_some_and(|actions| {
                     actions
@@ -105,10 +106,10 @@ impl AzureKeyAccess {
                 })
         });
         let Some(grant) = grant else {
-            let has_any = self
-                .assignments
-                .iter()
-                .any(|a| a.principal_id.eq_ignore_ascii_case(&req.principal_object_id));
+            let has_any = self.assignments.iter().any(|a| {
+                a.principal_id
+                    .eq_ignore_ascii_case(&req.principal_object_id)
+            });
             return AzureEvaluation {
                 decision: AzureDecision::Deny,
                 explanation: if has_any {
@@ -130,7 +131,10 @@ impl AzureKeyAccess {
             if !self.key.enabled {
                 return AzureEvaluation {
                     decision: AzureDecision::Deny,
-                    explanation: format!("denied: {} needs the key enabled; it is disabled", op.name()),
+                    explanation: format!(
+                        "denied: {} needs the key enabled; it is disabled",
+                        op.name()
+                    ),
                 };
             }
             if !self.key.key_ops.iter().any(|k| k == key_op) {
@@ -164,7 +168,8 @@ mod tests {
 
     #[test]
     fn scopes() {
-        let key = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v/keys/claude";
+        let key =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v/keys/claude";
         assert!(scope_contains("/subscriptions/s", key));
         assert!(scope_contains("/subscriptions/S/resourcegroups/RG", key));
         assert!(scope_contains(key, key));

@@ -4,5 +4,7 @@
 pub mod eval;
 pub mod rbac;
 
-pub use eval::{AzureDecision, AzureEvaluation, AzureKeyAccess, AzureKeyOperation, AzureKeyState, AzureRequest};
+pub use eval::{
+    AzureDecision, AzureEvaluation, AzureKeyAccess, AzureKeyOperation, AzureKeyState, AzureRequest,
+};
 pub use rbac::{RoleAssignment, role_data_actions};

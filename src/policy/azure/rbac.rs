@@ -28,11 +28,18 @@ pub struct RoleAssignment {
 
 /// Built-in roles: (name, definition GUID, data actions).
 const ROLES: [(&str, &str, &[&str]); 7] = [
-    ("Key Vault Administrator", "00482a5a-887f-4fb3-b363-3b7fe8e74483", &["Microsoft.KeyVault/vaults/*"]),
+    (
+        "Key Vault Administrator",
+        "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+        &["Microsoft.KeyVault/vaults/*"],
+    ),
     (
         "Key Vault Crypto Officer",
         "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
-        &["Microsoft.KeyVault/vaults/keys/*", "Microsoft.KeyVault/vaults/keyrotationpolicies/*"],
+        &[
+            "Microsoft.KeyVault/vaults/keys/*",
+            "Microsoft.KeyVault/vaults/keyrotationpolicies/*",
+        ],
     ),
     (
         "Key Vault Crypto User",
@@ -57,7 +64,10 @@ const ROLES: [(&str, &str, &[&str]); 7] = [
     (
         "Key Vault Reader",
         "21090545-7ca7-4776-b22c-e363652d74d2",
-        &["Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+        &[
+            "Microsoft.KeyVault/vaults/*/read",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+        ],
     ),
     ("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", &[]),
     ("Contributor", "b24988ac-6180-42dd-a399-c322c6caf9fc", &[]),
@@ -85,7 +95,10 @@ pub fn definition_guid(id: &str) -> &str {
 
 /// The built-in definition GUID of a role name.
 pub fn role_definition_guid(name: &str) -> Option<&'static str> {
-    ROLES.iter().find(|(n, _, _)| *n == name).map(|(_, id, _)| *id)
+    ROLES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, id, _)| *id)
 }
 
 /// Data actions of a role (by name, or by definition id when the name is missing); `None` for a
@@ -96,7 +109,10 @@ pub fn role_data_actions(assignment: &RoleAssignment) -> Option<&'static [&'stat
         .iter()
         .find(|(n, id, _)| {
             id.eq_ignore_ascii_case(guid)
-                || assignment.role_name.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(n))
+                || assignment
+                    .role_name
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(n))
         })
         .map(|(_, _, actions)| *actions)
 }

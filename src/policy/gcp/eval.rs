@@ -48,9 +48,15 @@ pub struct GcpRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum GcpDecision {
-    Allow { level: GcpLevel, role: String },
+    Allow {
+        level: GcpLevel,
+        role: String,
+    },
     /// Granted only through a conditional binding or a group/domain this library cannot resolve.
-    Unknown { level: GcpLevel, role: String },
+    Unknown {
+        level: GcpLevel,
+        role: String,
+    },
     Deny,
 }
 
@@ -67,7 +73,10 @@ pub struct GcpEvaluation {
 }
 
 fn member_match(binding_member: &str, member: &str) -> Option<bool> {
-    if binding_member == member || binding_member == "allUsers" || binding_member == "allAuthenticatedUsers" {
+    if binding_member == member
+        || binding_member == "allUsers"
+        || binding_member == "allAuthenticatedUsers"
+    {
         return Some(true);
     }
     if binding_member.starts_with("group:") || binding_member.starts_with("domain:") {
@@ -116,15 +125,24 @@ impl GcpKeyAccess {
                                 decision: GcpDecision::Deny,
                                 explanation: format!(
                                     "denied: {} has {} on the {} through {}, but the primary key version is not enabled",
-                                    req.member, req.permission, level.word(), b.role
+                                    req.member,
+                                    req.permission,
+                                    level.word(),
+                                    b.role
                                 ),
                             };
                         }
                         return GcpEvaluation {
-                            decision: GcpDecision::Allow { level, role: b.role.clone() },
+                            decision: GcpDecision::Allow {
+                                level,
+                                role: b.role.clone(),
+                            },
                             explanation: format!(
                                 "allowed: {} has {} through {} bound on the {}",
-                                req.member, req.permission, b.role, level.word()
+                                req.member,
+                                req.permission,
+                                b.role,
+                                level.word()
                             ),
                         };
                     }
@@ -139,7 +157,10 @@ impl GcpKeyAccess {
             Some((level, role)) => GcpEvaluation {
                 explanation: format!(
                     "unknown: {} may have {} through {} on the {}, but only via a conditional binding or a group/domain member that cannot be resolved offline",
-                    req.member, req.permission, role, level.word()
+                    req.member,
+                    req.permission,
+                    role,
+                    level.word()
                 ),
                 decision: GcpDecision::Unknown { level, role },
             },

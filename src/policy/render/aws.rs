@@ -217,7 +217,12 @@ pub fn render_aws_policy(input: &AwsAccessInput) -> Result<PolicyDocument, Rende
                         .into_iter()
                         .filter(|u| u != ALL_ZEROS_UUID),
                 );
-                clauses.push(clause(BaseOperator::StringEquals, true, &compartment_key, list));
+                clauses.push(clause(
+                    BaseOperator::StringEquals,
+                    true,
+                    &compartment_key,
+                    list,
+                ));
             }
             crypto.condition = Some(ConditionBlock { clauses });
             statements.push(crypto);
@@ -234,7 +239,12 @@ pub fn render_aws_policy(input: &AwsAccessInput) -> Result<PolicyDocument, Rende
                 }
                 let mut s = statement(SID_EXISTING, role, &["kms:Decrypt"]);
                 s.condition = Some(ConditionBlock {
-                    clauses: vec![clause(BaseOperator::StringEquals, false, &compartment_key, existing)],
+                    clauses: vec![clause(
+                        BaseOperator::StringEquals,
+                        false,
+                        &compartment_key,
+                        existing,
+                    )],
                 });
                 statements.push(s);
             }
@@ -249,7 +259,12 @@ pub fn render_aws_policy(input: &AwsAccessInput) -> Result<PolicyDocument, Rende
             let mut clauses = Vec::new();
             let compartments = input.compartment_uuids(&all_statuses);
             if input.compartment_scoping && !compartments.is_empty() {
-                clauses.push(clause(BaseOperator::StringEquals, false, &compartment_key, compartments));
+                clauses.push(clause(
+                    BaseOperator::StringEquals,
+                    false,
+                    &compartment_key,
+                    compartments,
+                ));
             }
             if !input.workspace_arns.is_empty() {
                 // Source-ARN scoping is on: every workspace that uses the key must be listed,
@@ -264,7 +279,12 @@ pub fn render_aws_policy(input: &AwsAccessInput) -> Result<PolicyDocument, Rende
                 }));
                 arns.sort();
                 arns.dedup();
-                clauses.push(clause(BaseOperator::ArnEquals, false, "aws:SourceArn", arns));
+                clauses.push(clause(
+                    BaseOperator::ArnEquals,
+                    false,
+                    "aws:SourceArn",
+                    arns,
+                ));
             }
             if !clauses.is_empty() {
                 crypto.condition = Some(ConditionBlock { clauses });

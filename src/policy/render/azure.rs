@@ -38,7 +38,11 @@ impl AzureAccessInput {
     }
 
     pub fn key_resource_id(&self) -> String {
-        format!("{}/keys/{}", self.vault_resource_id.trim_end_matches('/'), self.key_name)
+        format!(
+            "{}/keys/{}",
+            self.vault_resource_id.trim_end_matches('/'),
+            self.key_name
+        )
     }
 }
 

@@ -66,9 +66,15 @@ mod tests {
 
     #[test]
     fn uuids() {
-        assert!(is_bare_lowercase_uuid("4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"));
-        assert!(!is_bare_lowercase_uuid("4F1C2D3E-5A6B-4C7D-8E9F-0A1B2C3D4E5F"));
-        assert!(!is_bare_lowercase_uuid("org_4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"));
+        assert!(is_bare_lowercase_uuid(
+            "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+        ));
+        assert!(!is_bare_lowercase_uuid(
+            "4F1C2D3E-5A6B-4C7D-8E9F-0A1B2C3D4E5F"
+        ));
+        assert!(!is_bare_lowercase_uuid(
+            "org_4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+        ));
         assert!(!is_bare_lowercase_uuid("wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ"));
     }
 }
