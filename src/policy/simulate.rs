@@ -909,3 +909,30 @@ pub fn azure_key_users(
     out.dedup();
     out
 }
+
+/// Simulate Anthropic's current requests for `input` against an AWS key policy.
+pub fn simulate_aws_policy(
+    doc: &PolicyDocument,
+    input: &AwsAccessInput,
+    key_arn: &str,
+) -> Result<SimReport, DataError> {
+    Ok(simulate(
+        &CompiledPolicy::new(doc),
+        &aws_requests(input, key_arn)?,
+    ))
+}
+
+/// The requests Anthropic needs for `input` that replacing `old` with `new` would stop
+/// allowing (SAFE005; with several organizations in `input`, also SAFE007).
+pub fn narrowed_aws_policy(
+    old: &PolicyDocument,
+    new: &PolicyDocument,
+    input: &AwsAccessInput,
+    key_arn: &str,
+) -> Result<Vec<RequestFlip>, DataError> {
+    Ok(narrowed(
+        &CompiledPolicy::new(old),
+        &CompiledPolicy::new(new),
+        &aws_requests(input, key_arn)?,
+    ))
+}
