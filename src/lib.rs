@@ -13,5 +13,6 @@ pub mod init;
 pub mod observed;
 pub mod providers;
 pub mod sandbox;
+pub mod policy;
 pub mod spec;
 pub mod state;
