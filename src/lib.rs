@@ -7,4 +7,5 @@ pub mod address;
 pub mod anthropic;
 pub mod cli;
 pub mod exit;
+pub mod plan;
 pub mod spec;
