@@ -96,10 +96,10 @@ pub fn desired_mutable(spec: &KeySpec) -> MutableAttrs {
             m.insert("description".into(), json!(a.description));
             m.insert("alias".into(), json!(a.alias));
             m.insert("rotation".into(), json!(a.rotation));
-            if a.rotation {
-                if let Some(days) = a.rotation_period_days {
-                    m.insert("rotation_period_days".into(), json!(days));
-                }
+            if a.rotation
+                && let Some(days) = a.rotation_period_days
+            {
+                m.insert("rotation_period_days".into(), json!(days));
             }
             m.insert("tags".into(), without_org(&a.tags));
         }

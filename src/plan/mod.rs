@@ -37,6 +37,22 @@ pub enum PlanError {
     Order(#[from] order::OrderError),
 }
 
+/// Runs every safety rule on a list of actions: the check `make_plan` does, exposed so apply
+/// can re-check a saved plan's actions against freshly observed inputs.
+pub fn check_safety(
+    desired: &Desired,
+    prior: &Prior,
+    observed: &Observed,
+    oracle: &dyn PolicyOracle,
+    actions: &[PlannedAction],
+) -> Vec<Refusal> {
+    let facts = Facts::new(desired, prior, observed, oracle);
+    safety::check(&safety::SafetyContext {
+        facts: &facts,
+        actions,
+    })
+}
+
 /// Makes the plan: diff, order, safety, fingerprints. Findings are left empty for lint to fill.
 pub fn make_plan(
     desired: &Desired,

@@ -16,7 +16,7 @@
 use crate::address::Address;
 
 use super::super::facts::{desired_provider_config, effective_geo, provider_config_matches};
-use super::super::model::{Refusal, RuleId};
+use super::super::model::{Action, Refusal, RuleId};
 use super::SafetyContext;
 
 pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
@@ -39,10 +39,13 @@ pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
             match desired_provider_config(key, remote) {
                 Some(config) if provider_config_matches(&config, &observed.provider_config) => {}
                 Some(_) => changes.push(format!("provider_config now points at {}", spec.key)),
-                None => changes.push(format!(
-                    "provider_config would point at {} (a key not created yet)",
+                // The key does not exist: only a planned creation would change the config
+                // (a missing key that protected data is blocking drift, not a change).
+                None if creates_key(ctx, &spec.key) => changes.push(format!(
+                    "provider_config would point at {}, a new key",
                     spec.key
                 )),
+                None => {}
             }
         }
         if !changes.is_empty() {
@@ -50,6 +53,12 @@ pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
         }
     }
     out
+}
+
+fn creates_key(ctx: &SafetyContext<'_, '_>, key: &Address) -> bool {
+    ctx.actions
+        .iter()
+        .any(|a| &a.address == key && matches!(a.action, Action::CreateKey { .. }))
 }
 
 fn refusal(address: &Address, changes: &[String]) -> Refusal {
