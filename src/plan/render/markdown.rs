@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::super::model::{DriftSeverity, Plan, Severity};
-use super::{Summary, describe, details, symbol};
+use super::{Summary, after_line, describe, details, symbol};
 
 /// GitHub's limit on one comment body.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -120,6 +120,9 @@ fn pieces(plan: &Plan) -> Vec<Piece> {
                 }
                 t.push_str("  ```\n");
             }
+            if let Some(after) = after_line(a) {
+                let _ = writeln!(t, "  <sub>{}</sub>", escape(&after));
+            }
             v.push(Piece {
                 section: Some(S),
                 text: t,
@@ -188,9 +191,23 @@ fn ids(ids: &[String]) -> String {
         .join(", ")
 }
 
-/// Keeps user-controlled text from opening HTML or breaking the layout.
+/// Keeps text from opening HTML: `<` and `>` are escaped outside backtick code spans (inside
+/// them markdown shows characters literally, so they are left alone).
 fn escape(s: &str) -> String {
-    s.replace('<', "&lt;").replace('>', "&gt;")
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The whole comment in one string.

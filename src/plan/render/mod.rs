@@ -123,10 +123,14 @@ pub fn details(action: &PlannedAction) -> Vec<String> {
         }
         _ => {}
     }
-    if !action.depends_on.is_empty() && matches!(action.action, Action::AttachWorkspace { .. }) {
-        out.push(format!("after: {}", action.depends_on.join(", ")));
-    }
     out
+}
+
+/// For an irreversible attach, the actions it waits for (shown so reviewers see the
+/// verification comes first).
+pub fn after_line(action: &PlannedAction) -> Option<String> {
+    (matches!(action.action, Action::AttachWorkspace { .. }) && !action.depends_on.is_empty())
+        .then(|| format!("after: {}", action.depends_on.join(", ")))
 }
 
 fn planned_config(p: &PlannedProviderConfig) -> String {

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::super::model::{DriftSeverity, Effect, Plan, Severity};
-use super::{Summary, describe, details, symbol};
+use super::{Summary, after_line, describe, details, symbol};
 
 const RED: &str = "\x1b[31m";
 const BOLD_RED: &str = "\x1b[1;31m";
@@ -142,7 +142,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
                 p.paint(BOLD, &a.address.to_string()),
                 p.paint(DIM, &format!("[{}]", a.reason))
             );
-            for d in details(a) {
+            for d in details(a).into_iter().chain(after_line(a)) {
                 let styled = if !color {
                     d
                 } else if d.starts_with('+') {

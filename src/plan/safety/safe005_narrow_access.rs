@@ -39,10 +39,15 @@ pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
         if lost.is_empty() {
             continue;
         }
-        let lines: Vec<String> = lost
+        const SHOWN: usize = 5;
+        let mut lines: Vec<String> = lost
             .iter()
+            .take(SHOWN)
             .map(|f| format!("{} would be denied ({})", f.request, f.reason))
             .collect();
+        if lost.len() > SHOWN {
+            lines.push(format!("and {} more", lost.len() - SHOWN));
+        }
         out.push(Refusal {
             rule: RuleId::Safe005,
             address: action.address.clone(),
