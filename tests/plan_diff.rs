@@ -497,3 +497,110 @@ fn no_action_variant_is_destructive() {
     }
     assert_eq!(names.len(), samples.len(), "every variant sampled once");
 }
+
+#[test]
+fn import_block_adopts_an_existing_key() {
+    let d0 = quickstart();
+    let (_, observed) = converged(&d0);
+    let mut d = empty_desired(Platform::ClaudePlatform);
+    add_key(&mut d, aws_key("prod"));
+    d.imports.push(cmek::spec::model::ImportSpec {
+        to: key_prod(),
+        id: key_remote_id(&aws_key("prod")),
+        origin: origin(),
+    });
+    let mut observed = observed;
+    observed.registrations.clear();
+    observed.workspaces.clear();
+    let prior = cmek::plan::Prior::default();
+    let plan = plan(&d, &prior, &observed);
+    // The observed policy lists workspace compartments the spec no longer mentions; the key
+    // protects nothing known to cmek, so the access update is planned (not refused).
+    assert_eq!(plan.actions[0].id, "import:key.aws.prod");
+    assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+
+    // An import whose target does not exist blocks the plan.
+    let plan = common::plan(&d, &prior, &cmek::plan::Observed::default());
+    assert!(plan.actions.is_empty());
+    assert_eq!(plan.drift[0].kind, DriftKind::ImportTargetMissing);
+    assert_eq!(plan_exit_code(&plan, false), 1);
+}
+
+#[test]
+fn azure_soft_deleted_key_is_recovered_without_extra_enable() {
+    let mut d = empty_desired(Platform::ClaudePlatform);
+    let z = azure_key("main");
+    let addr = z.address.clone();
+    let r = registration("z", &z.address);
+    add_workspace(&mut d, workspace("z1", Some(&r.address)));
+    add_registration(&mut d, r);
+    add_key(&mut d, z);
+    let (prior, mut observed) = converged(&d);
+    observed.keys.get_mut(&addr).unwrap().state = KeyState::PendingDeletion {
+        deletion_date: None,
+    };
+    let plan = plan(&d, &prior, &observed);
+    assert_eq!(ids(&plan.actions), vec!["cancel_key_deletion:key.azure.main"]);
+}
+
+#[test]
+fn claude_platform_on_aws_attaches_by_key_arn_without_registration_step() {
+    let mut d = quickstart();
+    d.anthropic.platform = Platform::ClaudePlatformAws;
+    let (prior, mut observed) = converged(&d);
+    for w in observed.workspaces.values_mut() {
+        w.external_key_id = None;
+    }
+    let mut prior = prior;
+    prior.workspaces.clear();
+    prior.registrations.clear();
+    observed.registrations.clear();
+    for k in prior.keys.values_mut() {
+        k.served.clear();
+        k.ever_attached = false;
+        k.protects_data = false;
+    }
+    let plan = plan(&d, &prior, &observed);
+    assert_eq!(
+        ids(&plan.actions),
+        vec!["verify_key:key.aws.prod", "attach:workspace.a", "attach:workspace.b"]
+    );
+    let Action::AttachWorkspace { external_key_id, .. } = &plan.actions[1].action else {
+        panic!()
+    };
+    assert_eq!(external_key_id.as_deref(), Some(key_remote_id(&aws_key("prod")).as_str()));
+    assert_eq!(
+        plan.actions[0].action,
+        Action::VerifyKey { registration: None }
+    );
+}
+
+#[test]
+fn missing_workspace_and_missing_registration() {
+    let d = quickstart();
+    let (mut prior, mut observed) = converged(&d);
+    observed.workspaces.remove(&Address::workspace("b"));
+    // The registration vanished at Anthropic while unattached.
+    observed.registrations.clear();
+    prior.registrations.get_mut(&Address::external_key("prod")).unwrap().in_use = false;
+    for w in observed.workspaces.values_mut() {
+        w.external_key_id = None;
+    }
+    for w in prior.workspaces.values_mut() {
+        w.attached_external_key_id = None;
+    }
+    for k in prior.keys.values_mut() {
+        k.served.clear();
+        k.ever_attached = false;
+        k.protects_data = false;
+    }
+    let plan = plan(&d, &prior, &observed);
+    let kinds: Vec<DriftKind> = plan.drift.iter().map(|x| x.kind.clone()).collect();
+    assert!(kinds.contains(&DriftKind::WorkspaceMissing));
+    assert!(kinds.contains(&DriftKind::RegistrationMissing));
+    let reg = plan.action("create_registration:external_key.prod").unwrap();
+    assert_eq!(reg.reason, Reason::RegistrationMissing);
+    assert!(plan.action("attach:workspace.a").is_some());
+    assert!(plan.action("attach:workspace.b").is_none());
+    assert_eq!(plan_exit_code(&plan, true), 1, "workspace missing blocks");
+}

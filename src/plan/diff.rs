@@ -15,7 +15,7 @@
 //! - Anthropic's access removed out of band on a key in use is drift that endangers data: it is
 //!   restored (`RestoreAccess`) and listed first.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::address::{Address, Cloud, ObjectKind};
 use crate::anthropic::types::ExternalKey;
@@ -55,6 +55,8 @@ struct Differ<'f, 'a> {
     created_keys: BTreeSet<Address>,
     /// Registration address -> ids of its create/update-config actions.
     registration_action_ids: BTreeMap<Address, Vec<String>>,
+    /// Key address -> position of its VerifyKey in `out.actions` (one per key).
+    verify_index: HashMap<Address, usize>,
 }
 
 /// Diffs the spec against state and the observed world.
@@ -66,6 +68,7 @@ pub fn diff(facts: &Facts<'_>) -> DiffOutput {
         key_action_ids: BTreeMap::new(),
         created_keys: BTreeSet::new(),
         registration_action_ids: BTreeMap::new(),
+        verify_index: HashMap::new(),
     };
     for spec in facts.desired.keys.values() {
         d.key(spec);
@@ -396,6 +399,9 @@ impl<'f, 'a> Differ<'f, 'a> {
         let oracle = facts.oracle;
         let address = &spec.address;
         let desired = kf.desired_access.as_ref()?;
+        if oracle.canonical_eq(&observed.access, desired) {
+            return None;
+        }
         if kf.in_use {
             let requests = facts.existing_requests(address);
             let lost: Vec<_> = oracle
@@ -439,9 +445,6 @@ impl<'f, 'a> Differ<'f, 'a> {
                 );
                 return Some(id);
             }
-        }
-        if oracle.canonical_eq(&observed.access, desired) {
-            return None;
         }
         let has_new = kf
             .compartments
@@ -665,7 +668,11 @@ impl<'f, 'a> Differ<'f, 'a> {
             .get(registration)
             .cloned()
             .unwrap_or_default();
-        if let Some(existing) = self.out.actions.iter_mut().find(|a| a.id == id) {
+        if let Some(existing) = self
+            .verify_index
+            .get(key)
+            .and_then(|&i| self.out.actions.get_mut(i))
+        {
             for dep in reg_deps {
                 if !existing.depends_on.contains(&dep) {
                     existing.depends_on.push(dep);
@@ -677,6 +684,8 @@ impl<'f, 'a> Differ<'f, 'a> {
         deps.extend(reg_deps);
         let registration = (self.facts.platform() != Platform::ClaudePlatformAws)
             .then(|| registration.clone());
+        self.verify_index
+            .insert(key.clone(), self.out.actions.len());
         self.push(
             key,
             Action::VerifyKey { registration },

@@ -89,10 +89,10 @@ fn aws_allows(policy: &Value, principal: &str, req: &Request) -> Result<(), Stri
     let statements = policy
         .get("Statement")
         .and_then(Value::as_array)
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     let mut why = "no statement grants it".to_string();
-    for st in &statements {
+    for st in statements {
         if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
             continue;
         }
@@ -112,7 +112,8 @@ fn aws_allows(policy: &Value, principal: &str, req: &Request) -> Result<(), Stri
             continue;
         }
         let sid = st.get("Sid").and_then(Value::as_str).unwrap_or("?");
-        let cond = st.get("Condition").cloned().unwrap_or(json!({}));
+        let no_condition = json!({});
+        let cond = st.get("Condition").unwrap_or(&no_condition);
         let ctx = |k: &str| -> Option<&String> {
             match k {
                 ORG_KEY => req.org.as_ref(),
