@@ -5,9 +5,7 @@ mod common;
 
 use cmek::address::{Address, Cloud};
 use cmek::plan::input::{AccessDoc, CompartmentStatus, KeyState, PolicyOracle, VersionState};
-use cmek::plan::model::{
-    Action, DriftKind, DriftSeverity, Effect, PlannedAction, Reason,
-};
+use cmek::plan::model::{Action, DriftKind, DriftSeverity, Effect, PlannedAction, Reason};
 use cmek::plan::plan_exit_code;
 use cmek::spec::model::Platform;
 use common::oracle::TestOracle;
@@ -67,13 +65,19 @@ fn quickstart_from_scratch_creates_registers_verifies_then_attaches() {
     // Attaches are irreversible and wait for verification and the registration.
     let attach = plan.action("attach:workspace.a").unwrap();
     assert!(attach.irreversible);
-    assert!(attach.depends_on.contains(&"verify_key:key.aws.prod".to_string()));
+    assert!(
+        attach
+            .depends_on
+            .contains(&"verify_key:key.aws.prod".to_string())
+    );
     assert!(
         attach
             .depends_on
             .contains(&"create_registration:external_key.prod".to_string())
     );
-    let reg = plan.action("create_registration:external_key.prod").unwrap();
+    let reg = plan
+        .action("create_registration:external_key.prod")
+        .unwrap();
     assert_eq!(reg.depends_on, vec!["create_key:key.aws.prod"]);
     assert_eq!(plan_exit_code(&plan, true), 2);
     assert_eq!(plan_exit_code(&plan, false), 0);
@@ -121,14 +125,24 @@ fn pending_deletion_is_cancelled_and_enabled_first() {
     let plan = plan(&d, &prior, &observed);
     assert_eq!(
         ids(&plan.actions),
-        vec!["cancel_key_deletion:key.aws.prod", "enable_key:key.aws.prod"]
+        vec![
+            "cancel_key_deletion:key.aws.prod",
+            "enable_key:key.aws.prod"
+        ]
     );
-    assert!(plan.actions.iter().all(|a| a.action.effect() == Effect::Restore));
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| a.action.effect() == Effect::Restore)
+    );
     assert_eq!(plan.drift[0].kind, DriftKind::KeyPendingDeletion);
     assert_eq!(plan.drift[0].severity, DriftSeverity::DataAtRisk);
     assert_eq!(
         plan.drift[0].restored_by,
-        vec!["cancel_key_deletion:key.aws.prod", "enable_key:key.aws.prod"]
+        vec![
+            "cancel_key_deletion:key.aws.prod",
+            "enable_key:key.aws.prod"
+        ]
     );
     assert_eq!(
         plan.action("enable_key:key.aws.prod").unwrap().depends_on,
@@ -166,7 +180,14 @@ fn gcp_primary_version_disabled_or_destroy_scheduled_is_restored() {
         ),
     ] {
         let (prior, mut observed) = converged(&d);
-        observed.keys.get_mut(&addr).unwrap().primary_version.as_mut().unwrap().state = state;
+        observed
+            .keys
+            .get_mut(&addr)
+            .unwrap()
+            .primary_version
+            .as_mut()
+            .unwrap()
+            .state = state;
         let plan = plan(&d, &prior, &observed);
         assert_eq!(ids(&plan.actions), vec!["enable_key_version:key.gcp.main"]);
         assert_eq!(plan.actions[0].reason, reason);
@@ -181,8 +202,14 @@ fn gcp_primary_version_disabled_or_destroy_scheduled_is_restored() {
     }
     // A destroyed primary version cannot be fixed by cmek: blocking drift, exit 1.
     let (prior, mut observed) = converged(&d);
-    observed.keys.get_mut(&addr).unwrap().primary_version.as_mut().unwrap().state =
-        VersionState::Destroyed;
+    observed
+        .keys
+        .get_mut(&addr)
+        .unwrap()
+        .primary_version
+        .as_mut()
+        .unwrap()
+        .state = VersionState::Destroyed;
     let plan = plan(&d, &prior, &observed);
     assert!(plan.actions.is_empty());
     assert!(plan.drift[0].blocking);
@@ -208,10 +235,17 @@ fn access_removed_out_of_band_is_restored() {
     let Action::RestoreAccess { diff, .. } = &plan.actions[0].action else {
         panic!()
     };
-    assert_eq!(diff, &vec!["+ statement AllowAnthropicCMEKCrypto".to_string()]);
+    assert_eq!(
+        diff,
+        &vec!["+ statement AllowAnthropicCMEKCrypto".to_string()]
+    );
     assert_eq!(plan.drift[0].kind, DriftKind::AccessRemoved);
     assert_eq!(plan.drift[0].severity, DriftSeverity::DataAtRisk);
-    assert!(plan.refusals.is_empty(), "restoring widens: {:?}", plan.refusals);
+    assert!(
+        plan.refusals.is_empty(),
+        "restoring widens: {:?}",
+        plan.refusals
+    );
 }
 
 #[test]
@@ -237,10 +271,21 @@ fn new_workspace_gets_its_compartment_before_attach() {
         panic!()
     };
     assert!(aws_compartments(after).contains(&compartment("c")));
-    assert!(diff.iter().any(|l| l.starts_with('+') && l.contains(&compartment("c"))));
+    assert!(
+        diff.iter()
+            .any(|l| l.starts_with('+') && l.contains(&compartment("c")))
+    );
     let attach = plan.action("attach:workspace.c").unwrap();
-    assert!(attach.depends_on.contains(&"update_key_access:key.aws.prod".to_string()));
-    assert!(attach.depends_on.contains(&"verify_key:key.aws.prod".to_string()));
+    assert!(
+        attach
+            .depends_on
+            .contains(&"update_key_access:key.aws.prod".to_string())
+    );
+    assert!(
+        attach
+            .depends_on
+            .contains(&"verify_key:key.aws.prod".to_string())
+    );
     assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
 }
 
@@ -277,7 +322,9 @@ fn missing_key_that_protected_data_is_never_recreated() {
     observed.keys.remove(&key_prod());
     let plan = plan(&d, &prior, &observed);
     assert!(
-        plan.actions.iter().all(|a| !matches!(a.action, Action::CreateKey { .. })),
+        plan.actions
+            .iter()
+            .all(|a| !matches!(a.action, Action::CreateKey { .. })),
         "{:?}",
         ids(&plan.actions)
     );
@@ -306,13 +353,17 @@ fn attribute_changes_are_updated_in_place() {
     let d = quickstart();
     let (prior, mut observed) = converged(&d);
     let key = observed.keys.get_mut(&key_prod()).unwrap();
-    key.mutable.insert("rotation".into(), serde_json::json!(false));
+    key.mutable
+        .insert("rotation".into(), serde_json::json!(false));
     key.mutable.insert(
         "tags".into(),
         serde_json::json!({"team": "security", "anthropic-org-x": "true"}),
     );
     let plan = plan(&d, &prior, &observed);
-    assert_eq!(ids(&plan.actions), vec!["update_key_attributes:key.aws.prod"]);
+    assert_eq!(
+        ids(&plan.actions),
+        vec!["update_key_attributes:key.aws.prod"]
+    );
     let Action::UpdateKeyAttributes { changes } = &plan.actions[0].action else {
         panic!()
     };
@@ -353,8 +404,12 @@ fn plans_are_deterministic() {
     let b = plan(&d, &prior, &observed);
     assert_eq!(a, b);
     // Every action comes after its dependencies.
-    let pos: std::collections::HashMap<&str, usize> =
-        a.actions.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
+    let pos: std::collections::HashMap<&str, usize> = a
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
     for (i, x) in a.actions.iter().enumerate() {
         for dep in &x.depends_on {
             assert!(pos[dep.as_str()] < i, "{} before {dep}", x.id);
@@ -367,13 +422,16 @@ fn desired_access_lists_every_compartment_status() {
     // Attached, formerly attached and about-to-attach workspaces all reach the renderer.
     let mut d = quickstart();
     let (mut prior, mut observed) = converged(&d);
-    prior.keys.get_mut(&key_prod()).unwrap().served.push(
-        cmek::plan::input::ServedWorkspace {
+    prior
+        .keys
+        .get_mut(&key_prod())
+        .unwrap()
+        .served
+        .push(cmek::plan::input::ServedWorkspace {
             workspace_id: "wrkspc_gone".into(),
             compartment_uuid: compartment("gone"),
             via_external_key_id: "ekey_prod".into(),
-        },
-    );
+        });
     add_workspace(&mut d, workspace("c", Some(&Address::external_key("prod"))));
     observed
         .workspaces
@@ -428,7 +486,9 @@ fn no_action_variant_is_destructive() {
     }
     let doc = AccessDoc::AwsPolicy(serde_json::json!({}));
     let samples = vec![
-        Action::CreateKey { access: doc.clone() },
+        Action::CreateKey {
+            access: doc.clone(),
+        },
         Action::UpdateKeyAccess {
             before: doc.clone(),
             after: doc.clone(),
@@ -489,7 +549,10 @@ fn no_action_variant_is_destructive() {
         names.insert(name);
         assert_eq!(a.effect(), effect, "{name}");
         for word in forbidden {
-            assert!(!name.to_lowercase().contains(word), "{name} contains {word}");
+            assert!(
+                !name.to_lowercase().contains(word),
+                "{name} contains {word}"
+            );
             assert!(!a.kind().contains(word), "{} contains {word}", a.kind());
         }
         // Only attaching is irreversible.
@@ -540,7 +603,10 @@ fn azure_soft_deleted_key_is_recovered_without_extra_enable() {
         deletion_date: None,
     };
     let plan = plan(&d, &prior, &observed);
-    assert_eq!(ids(&plan.actions), vec!["cancel_key_deletion:key.azure.main"]);
+    assert_eq!(
+        ids(&plan.actions),
+        vec!["cancel_key_deletion:key.azure.main"]
+    );
 }
 
 #[test]
@@ -563,12 +629,22 @@ fn claude_platform_on_aws_attaches_by_key_arn_without_registration_step() {
     let plan = plan(&d, &prior, &observed);
     assert_eq!(
         ids(&plan.actions),
-        vec!["verify_key:key.aws.prod", "attach:workspace.a", "attach:workspace.b"]
+        vec![
+            "verify_key:key.aws.prod",
+            "attach:workspace.a",
+            "attach:workspace.b"
+        ]
     );
-    let Action::AttachWorkspace { external_key_id, .. } = &plan.actions[1].action else {
+    let Action::AttachWorkspace {
+        external_key_id, ..
+    } = &plan.actions[1].action
+    else {
         panic!()
     };
-    assert_eq!(external_key_id.as_deref(), Some(key_remote_id(&aws_key("prod")).as_str()));
+    assert_eq!(
+        external_key_id.as_deref(),
+        Some(key_remote_id(&aws_key("prod")).as_str())
+    );
     assert_eq!(
         plan.actions[0].action,
         Action::VerifyKey { registration: None }
@@ -582,7 +658,11 @@ fn missing_workspace_and_missing_registration() {
     observed.workspaces.remove(&Address::workspace("b"));
     // The registration vanished at Anthropic while unattached.
     observed.registrations.clear();
-    prior.registrations.get_mut(&Address::external_key("prod")).unwrap().in_use = false;
+    prior
+        .registrations
+        .get_mut(&Address::external_key("prod"))
+        .unwrap()
+        .in_use = false;
     for w in observed.workspaces.values_mut() {
         w.external_key_id = None;
     }
@@ -598,7 +678,9 @@ fn missing_workspace_and_missing_registration() {
     let kinds: Vec<DriftKind> = plan.drift.iter().map(|x| x.kind.clone()).collect();
     assert!(kinds.contains(&DriftKind::WorkspaceMissing));
     assert!(kinds.contains(&DriftKind::RegistrationMissing));
-    let reg = plan.action("create_registration:external_key.prod").unwrap();
+    let reg = plan
+        .action("create_registration:external_key.prod")
+        .unwrap();
     assert_eq!(reg.reason, Reason::RegistrationMissing);
     assert!(plan.action("attach:workspace.a").is_some());
     assert!(plan.action("attach:workspace.b").is_none());

@@ -64,9 +64,14 @@ fn drift_plan() -> Plan {
 fn refused_plan() -> Plan {
     let mut d = quickstart();
     let (p, mut o) = converged(&d);
-    o.workspaces.get_mut(&Address::workspace("a")).unwrap().external_key_id =
-        Some("ekey_someone_else".to_string());
-    d.workspaces.get_mut(&Address::workspace("b")).unwrap().external_key = None;
+    o.workspaces
+        .get_mut(&Address::workspace("a"))
+        .unwrap()
+        .external_key_id = Some("ekey_someone_else".to_string());
+    d.workspaces
+        .get_mut(&Address::workspace("b"))
+        .unwrap()
+        .external_key = None;
     let KeyKind::Aws(a) = &mut d.keys.get_mut(&key_prod()).unwrap().kind else {
         panic!()
     };
@@ -114,7 +119,12 @@ fn json_snapshots() {
 
 #[test]
 fn json_round_trips() {
-    for plan in [quickstart_plan(), drift_plan(), refused_plan(), converged_plan()] {
+    for plan in [
+        quickstart_plan(),
+        drift_plan(),
+        refused_plan(),
+        converged_plan(),
+    ] {
         let text = json::render(&plan);
         let back = json::parse(&text).expect("parse");
         assert_eq!(back, plan);
@@ -128,7 +138,12 @@ fn json_rejects_other_versions_and_garbage() {
     v["format_version"] = serde_json::json!(2);
     let err = json::parse(&v.to_string()).unwrap_err();
     assert!(err.to_string().contains("format_version 2"), "{err}");
-    assert!(json::parse("{}").unwrap_err().to_string().contains("no `format_version`"));
+    assert!(
+        json::parse("{}")
+            .unwrap_err()
+            .to_string()
+            .contains("no `format_version`")
+    );
     assert!(json::parse("not json").is_err());
 }
 
@@ -166,7 +181,10 @@ fn markdown_small_plan_is_one_unlabelled_part() {
 }
 
 fn assert_fences_balanced(part: &str) {
-    let fences = part.lines().filter(|l| l.trim_start().starts_with("```")).count();
+    let fences = part
+        .lines()
+        .filter(|l| l.trim_start().starts_with("```"))
+        .count();
     assert_eq!(fences % 2, 0, "unbalanced code fences in part:\n{part}");
 }
 
@@ -181,18 +199,28 @@ fn markdown_huge_plan_splits_under_the_limit() {
         let (p2, o2) = converged(&d2);
         (d2, p2, o2)
     };
-    o2.workspaces.get_mut(&Address::workspace("a")).unwrap().external_key_id =
-        Some("ekey_x".into());
+    o2.workspaces
+        .get_mut(&Address::workspace("a"))
+        .unwrap()
+        .external_key_id = Some("ekey_x".into());
     plan.refusals = common::plan(&d2, &p2, &o2).refusals;
     assert!(!plan.refusals.is_empty());
 
     let whole = markdown::render(&plan);
-    assert!(whole.len() > 3 * markdown::GITHUB_COMMENT_LIMIT, "{}", whole.len());
+    assert!(
+        whole.len() > 3 * markdown::GITHUB_COMMENT_LIMIT,
+        "{}",
+        whole.len()
+    );
     let parts = markdown::split(&plan, markdown::GITHUB_COMMENT_LIMIT);
     let n = parts.len();
     assert!(n >= 4);
     for (i, part) in parts.iter().enumerate() {
-        assert!(part.len() <= markdown::GITHUB_COMMENT_LIMIT, "part {i}: {}", part.len());
+        assert!(
+            part.len() <= markdown::GITHUB_COMMENT_LIMIT,
+            "part {i}: {}",
+            part.len()
+        );
         assert!(part.starts_with(&format!("**cmek plan — part {}/{n}**", i + 1)));
         assert_fences_balanced(part);
         if i > 0 {

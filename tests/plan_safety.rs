@@ -100,8 +100,10 @@ fn cases() -> Vec<Case> {
                 let (mut d, p, mut o) = converged_quickstart();
                 let other = registration("other", &key_prod());
                 add_registration(&mut d, other.clone());
-                d.workspaces.get_mut(&Address::workspace("a")).unwrap().external_key =
-                    Some(other.address.clone());
+                d.workspaces
+                    .get_mut(&Address::workspace("a"))
+                    .unwrap()
+                    .external_key = Some(other.address.clone());
                 let (_, o2) = converged(&d);
                 o.registrations = o2.registrations;
                 (d, p, o)
@@ -118,7 +120,10 @@ fn cases() -> Vec<Case> {
             name: "detach: external_key removed while attached",
             world: || {
                 let (mut d, p, o) = converged_quickstart();
-                d.workspaces.get_mut(&Address::workspace("a")).unwrap().external_key = None;
+                d.workspaces
+                    .get_mut(&Address::workspace("a"))
+                    .unwrap()
+                    .external_key = None;
                 (d, p, o)
             },
             refuses: Some(RuleId::Safe002),
@@ -260,13 +265,19 @@ fn cases() -> Vec<Case> {
             name: "frozen registration near case: same change while not in use",
             world: || {
                 let (d, mut p, mut o) = unused_quickstart();
-                let reg = o.registrations.get_mut(&Address::external_key("prod")).unwrap();
+                let reg = o
+                    .registrations
+                    .get_mut(&Address::external_key("prod"))
+                    .unwrap();
                 assert_eq!(reg.attachment, Attachment::Unattached);
                 reg.provider_config = ProviderConfig::Aws {
                     kms_arn: "arn:aws:kms:us-east-2:111122223333:key/elsewhere".into(),
                     region: None,
                 };
-                p.registrations.get_mut(&Address::external_key("prod")).unwrap().in_use = false;
+                p.registrations
+                    .get_mut(&Address::external_key("prod"))
+                    .unwrap()
+                    .in_use = false;
                 (d, p, o)
             },
             refuses: None,
@@ -307,15 +318,28 @@ fn each_rule_refuses_its_case_and_passes_the_near_case() {
         let rules: Vec<RuleId> = plan.refusals.iter().map(|r| r.rule).collect();
         match case.refuses {
             Some(rule) => {
-                assert!(rules.contains(&rule), "{}: expected {rule}, got {rules:?}", case.name);
+                assert!(
+                    rules.contains(&rule),
+                    "{}: expected {rule}, got {rules:?}",
+                    case.name
+                );
                 assert_eq!(plan_exit_code(&plan, false), 3, "{}", case.name);
                 for r in &plan.refusals {
-                    assert!(!r.why.is_empty() && !r.way_forward.is_empty(), "{}", case.name);
+                    assert!(
+                        !r.why.is_empty() && !r.way_forward.is_empty(),
+                        "{}",
+                        case.name
+                    );
                 }
                 covered.insert(rule);
             }
             None => {
-                assert!(rules.is_empty(), "{}: unexpected {:#?}", case.name, plan.refusals);
+                assert!(
+                    rules.is_empty(),
+                    "{}: unexpected {:#?}",
+                    case.name,
+                    plan.refusals
+                );
                 assert_ne!(plan_exit_code(&plan, true), 3, "{}", case.name);
             }
         }
@@ -370,7 +394,10 @@ fn safe008_refuses_an_attach_that_lost_its_verification() {
 fn refusals_are_sorted_and_independent() {
     // Two rules at once: a detach and a replace.
     let (mut d, p, o) = converged_quickstart();
-    d.workspaces.get_mut(&Address::workspace("a")).unwrap().external_key = None;
+    d.workspaces
+        .get_mut(&Address::workspace("a"))
+        .unwrap()
+        .external_key = None;
     let KeyKind::Aws(a) = &mut d.keys.get_mut(&key_prod()).unwrap().kind else {
         panic!()
     };

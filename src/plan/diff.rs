@@ -80,9 +80,9 @@ pub fn diff(facts: &Facts<'_>) -> DiffOutput {
         d.workspace(spec);
     }
     d.vanished();
-    d.out.drift.sort_by(|a, b| {
-        (a.severity, &a.address, &a.kind).cmp(&(b.severity, &b.address, &b.kind))
-    });
+    d.out
+        .drift
+        .sort_by(|a, b| (a.severity, &a.address, &a.kind).cmp(&(b.severity, &b.address, &b.kind)));
     d.out
 }
 
@@ -300,7 +300,12 @@ impl<'f, 'a> Differ<'f, 'a> {
                 );
             }
             KeyState::Disabled => {
-                let enable = self.push(address, Action::EnableKey, Reason::KeyDisabled, chain.clone());
+                let enable = self.push(
+                    address,
+                    Action::EnableKey,
+                    Reason::KeyDisabled,
+                    chain.clone(),
+                );
                 chain.push(enable.clone());
                 self.drift(
                     address,
@@ -454,9 +459,8 @@ impl<'f, 'a> Differ<'f, 'a> {
         let reason = if has_new
             && oracle.canonical_eq(
                 &observed.access,
-                &facts.render_access_with(spec, kf, |c| {
-                    c.status != CompartmentStatus::AboutToAttach
-                }),
+                &facts
+                    .render_access_with(spec, kf, |c| c.status != CompartmentStatus::AboutToAttach),
             ) {
             Reason::CompartmentAddedBeforeAttach
         } else if !oracle
@@ -517,7 +521,11 @@ impl<'f, 'a> Differ<'f, 'a> {
                 Vec::new(),
             ));
         }
-        let key_deps = self.key_action_ids.get(&spec.key).cloned().unwrap_or_default();
+        let key_deps = self
+            .key_action_ids
+            .get(&spec.key)
+            .cloned()
+            .unwrap_or_default();
         let planned_config = self.planned_provider_config(key_spec);
         match facts.observed.registrations.get(address) {
             None => {
@@ -682,8 +690,8 @@ impl<'f, 'a> Differ<'f, 'a> {
         }
         let mut deps = self.key_action_ids.get(key).cloned().unwrap_or_default();
         deps.extend(reg_deps);
-        let registration = (self.facts.platform() != Platform::ClaudePlatformAws)
-            .then(|| registration.clone());
+        let registration =
+            (self.facts.platform() != Platform::ClaudePlatformAws).then(|| registration.clone());
         self.verify_index
             .insert(key.clone(), self.out.actions.len());
         self.push(
@@ -702,7 +710,11 @@ impl<'f, 'a> Differ<'f, 'a> {
         let mut forget: Vec<(Address, String, bool)> = Vec::new();
         for (address, prior) in &facts.prior.keys {
             if !facts.desired.keys.contains_key(address) {
-                forget.push((address.clone(), prior.remote_id.clone(), facts.key_in_use(address)));
+                forget.push((
+                    address.clone(),
+                    prior.remote_id.clone(),
+                    facts.key_in_use(address),
+                ));
             }
         }
         for (address, prior) in &facts.prior.registrations {

@@ -129,7 +129,10 @@ impl<'a> Facts<'a> {
                     .collect(),
                 k.org_uuids.clone(),
             ),
-            None => (Vec::new(), vec![self.desired.anthropic.organization_uuid.clone()]),
+            None => (
+                Vec::new(),
+                vec![self.desired.anthropic.organization_uuid.clone()],
+            ),
         };
         AnthropicRequests {
             platform: self.platform(),
@@ -158,9 +161,7 @@ impl<'a> Facts<'a> {
             aws_account: self.aws_account(&spec.address),
             compartments: &compartments,
             org_uuids: &facts.org_uuids,
-            protects_pre_current_data: facts
-                .history
-                .is_some_and(|h| h.data_under_older_policy),
+            protects_pre_current_data: facts.history.is_some_and(|h| h.data_under_older_policy),
         })
     }
 

@@ -112,7 +112,10 @@ pub enum Action {
     /// Restorative: re-enable a disabled key.
     EnableKey,
     /// Restorative: restore a destroy-scheduled primary version and/or enable it (GCP).
-    EnableKeyVersion { version: String, restore_first: bool },
+    EnableKeyVersion {
+        version: String,
+        restore_first: bool,
+    },
     /// Restorative: re-add Anthropic's access that was removed out of band (a widening update).
     RestoreAccess {
         before: AccessDoc,

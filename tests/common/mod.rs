@@ -137,7 +137,11 @@ pub fn compartment(name: &str) -> String {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    format!("c0{:06x}-0000-4000-8000-{:012x}", h >> 40, h & 0xffff_ffff_ffff)
+    format!(
+        "c0{:06x}-0000-4000-8000-{:012x}",
+        h >> 40,
+        h & 0xffff_ffff_ffff
+    )
 }
 
 pub fn key_remote_id(spec: &KeySpec) -> String {
@@ -198,10 +202,9 @@ pub fn from_scratch(d: &Desired) -> (Prior, Observed) {
         ..Observed::default()
     };
     for w in d.workspaces.values() {
-        observed.workspaces.insert(
-            w.address.clone(),
-            observed_workspace(&w.address.name, None),
-        );
+        observed
+            .workspaces
+            .insert(w.address.clone(), observed_workspace(&w.address.name, None));
     }
     (prior, observed)
 }

@@ -80,7 +80,10 @@ fn requests(r: &AnthropicRequests) -> Vec<Request> {
 fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -217,7 +220,9 @@ fn canonical(v: &Value) -> Value {
             });
             Value::Array(items)
         }
-        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), canonical(x))).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, x)| (k.clone(), canonical(x))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -235,7 +240,10 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeSet<String>) {
             }
         }
         other => {
-            let s = other.as_str().map(String::from).unwrap_or_else(|| other.to_string());
+            let s = other
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| other.to_string());
             out.insert(format!("{}: {s}", prefix.trim_start_matches('.')));
         }
     }
@@ -266,12 +274,7 @@ fn statements_by_sid(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
     out
 }
 
-fn set_diff(
-    title: &str,
-    a: &BTreeSet<String>,
-    b: &BTreeSet<String>,
-    out: &mut Vec<String>,
-) {
+fn set_diff(title: &str, a: &BTreeSet<String>, b: &BTreeSet<String>, out: &mut Vec<String>) {
     for x in b.difference(a) {
         out.push(format!("+ {title}: {x}"));
     }
@@ -306,7 +309,12 @@ impl PolicyOracle for TestOracle {
                         )
                     };
                 let mut compartments: Vec<String> = vec![ZERO.to_string()];
-                compartments.extend(input.compartments.iter().map(|c| c.compartment_uuid.clone()));
+                compartments.extend(
+                    input
+                        .compartments
+                        .iter()
+                        .map(|c| c.compartment_uuid.clone()),
+                );
                 compartments.sort();
                 compartments.dedup();
                 let mut condition = json!({"StringEquals": {ORG_KEY: orgs}});
@@ -346,7 +354,10 @@ impl PolicyOracle for TestOracle {
                 }
                 AccessDoc::GcpBindings(GcpAccess {
                     bindings,
-                    org_labels: orgs.iter().map(|o| format!("{ORG_LABEL_PREFIX}{o}")).collect(),
+                    org_labels: orgs
+                        .iter()
+                        .map(|o| format!("{ORG_LABEL_PREFIX}{o}"))
+                        .collect(),
                 })
             }
             KeyKind::Azure(z) => AccessDoc::AzureAssignment(AzureAccess {
@@ -356,7 +367,10 @@ impl PolicyOracle for TestOracle {
                     scope: format!("{}keys/{}", z.vault_uri, z.name),
                 }]),
                 key_ops: BTreeSet::from(["wrapKey".to_string(), "unwrapKey".to_string()]),
-                org_tags: orgs.iter().map(|o| format!("{ORG_LABEL_PREFIX}{o}")).collect(),
+                org_tags: orgs
+                    .iter()
+                    .map(|o| format!("{ORG_LABEL_PREFIX}{o}"))
+                    .collect(),
             }),
         }
     }
@@ -446,8 +460,16 @@ impl PolicyOracle for TestOracle {
         match doc {
             AccessDoc::AwsPolicy(p) => {
                 let mut out = BTreeSet::new();
-                for st in p.get("Statement").and_then(Value::as_array).into_iter().flatten() {
-                    if let Some(v) = st.pointer("/Condition/StringEquals").and_then(|c| c.get(ORG_KEY)) {
+                for st in p
+                    .get("Statement")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(v) = st
+                        .pointer("/Condition/StringEquals")
+                        .and_then(|c| c.get(ORG_KEY))
+                    {
                         out.extend(strings(v));
                     }
                 }

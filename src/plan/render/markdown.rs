@@ -34,7 +34,9 @@ fn pieces(plan: &Plan) -> Vec<Piece> {
             plan.refusals.len()
         );
     } else if plan.is_blocked() {
-        head.push_str("> [!WARNING]\n> **Blocked** — drift needs a human before this plan can run.\n\n");
+        head.push_str(
+            "> [!WARNING]\n> **Blocked** — drift needs a human before this plan can run.\n\n",
+        );
     } else if plan.actions.is_empty() {
         head.push_str("**No changes.** The keys, registrations and workspaces match the spec.\n\n");
     }
@@ -231,9 +233,7 @@ pub fn split(plan: &Plan, max_chars: usize) -> Vec<String> {
     let mut current_section: Option<&'static str> = None;
     let mut started_in: Option<&'static str> = None;
     for piece in all {
-        let starts_section = piece
-            .section
-            .is_some_and(|s| piece.text.starts_with(s));
+        let starts_section = piece.section.is_some_and(|s| piece.text.starts_with(s));
         if piece.text.len() > budget {
             if !current.is_empty() {
                 parts.push((started_in, std::mem::take(&mut current)));

@@ -103,7 +103,10 @@ pub fn details(action: &PlannedAction) -> Vec<String> {
             if let Some(name) = display_name {
                 out.push(format!("display_name: \"{name}\""));
             }
-            out.push(format!("provider_config: {}", planned_config(provider_config)));
+            out.push(format!(
+                "provider_config: {}",
+                planned_config(provider_config)
+            ));
         }
         Action::UpdateRegistrationConfig {
             geo,
@@ -118,7 +121,10 @@ pub fn details(action: &PlannedAction) -> Vec<String> {
                     .as_ref()
                     .map(config)
                     .unwrap_or_else(|| "(unknown)".to_string());
-                out.push(format!("provider_config: {before} -> {}", planned_config(p)));
+                out.push(format!(
+                    "provider_config: {before} -> {}",
+                    planned_config(p)
+                ));
             }
         }
         _ => {}
@@ -154,7 +160,9 @@ fn config(c: &ProviderConfig) -> String {
             key_name,
             tenant_id,
             ..
-        } => format!("azure vault_uri = {vault_uri}, key_name = {key_name}, tenant_id = {tenant_id}"),
+        } => {
+            format!("azure vault_uri = {vault_uri}, key_name = {key_name}, tenant_id = {tenant_id}")
+        }
     }
 }
 

@@ -76,7 +76,11 @@ pub fn render(plan: &Plan, color: bool) -> String {
             if !d.restored_by.is_empty() {
                 let _ = writeln!(out, "     restored by: {}", d.restored_by.join(", "));
             } else if d.blocking {
-                let _ = writeln!(out, "     {}", p.paint(RED, "no action can fix this; a human must"));
+                let _ = writeln!(
+                    out,
+                    "     {}",
+                    p.paint(RED, "no action can fix this; a human must")
+                );
             }
         }
     }

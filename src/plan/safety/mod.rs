@@ -42,7 +42,13 @@ pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
 /// The access-writing actions of a plan: (key address, before, after).
 pub(crate) fn access_writes(
     actions: &[PlannedAction],
-) -> impl Iterator<Item = (&PlannedAction, &super::input::AccessDoc, &super::input::AccessDoc)> {
+) -> impl Iterator<
+    Item = (
+        &PlannedAction,
+        &super::input::AccessDoc,
+        &super::input::AccessDoc,
+    ),
+> {
     use super::model::Action;
     actions.iter().filter_map(|a| match &a.action {
         Action::UpdateKeyAccess { before, after, .. }

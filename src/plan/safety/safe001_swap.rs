@@ -36,7 +36,12 @@ pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
         if wanted.as_deref() == Some(attached.as_str()) {
             continue;
         }
-        out.push(refusal(&ws.address, &attached, registration, wanted.as_deref()));
+        out.push(refusal(
+            &ws.address,
+            &attached,
+            registration,
+            wanted.as_deref(),
+        ));
     }
     out
 }

@@ -40,8 +40,7 @@ pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
         }
     }
     for address in facts.prior.registrations.keys() {
-        if !facts.desired.external_keys.contains_key(address)
-            && facts.registration_in_use(address)
+        if !facts.desired.external_keys.contains_key(address) && facts.registration_in_use(address)
         {
             consider(
                 address,

@@ -35,7 +35,11 @@ pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
             changes.push(format!("geo: {have_geo} -> {}", spec.geo));
         }
         if let Some(key) = facts.desired.keys.get(&spec.key) {
-            let remote = facts.observed.keys.get(&spec.key).map(|k| k.remote_id.as_str());
+            let remote = facts
+                .observed
+                .keys
+                .get(&spec.key)
+                .map(|k| k.remote_id.as_str());
             match desired_provider_config(key, remote) {
                 Some(config) if provider_config_matches(&config, &observed.provider_config) => {}
                 Some(_) => changes.push(format!("provider_config now points at {}", spec.key)),
