@@ -220,24 +220,27 @@ pub fn observed_workspace(name: &str, attached: Option<&str>) -> Workspace {
     }
 }
 
-/// The workspaces of the spec attached (through any registration) to `key`.
-fn workspaces_of_key(d: &Desired, key: &Address) -> Vec<CompartmentUse> {
-    let mut out: Vec<CompartmentUse> = d
-        .workspaces
-        .values()
-        .filter(|w| {
-            w.external_key
-                .as_ref()
-                .and_then(|e| d.external_keys.get(e))
-                .is_some_and(|r| &r.key == key)
-        })
-        .map(|w| CompartmentUse {
+/// The workspaces of the spec attached (through any registration) to each key.
+fn workspaces_by_key(d: &Desired) -> BTreeMap<Address, Vec<CompartmentUse>> {
+    let mut out: BTreeMap<Address, Vec<CompartmentUse>> = BTreeMap::new();
+    for w in d.workspaces.values() {
+        let Some(key) = w
+            .external_key
+            .as_ref()
+            .and_then(|e| d.external_keys.get(e))
+            .map(|r| r.key.clone())
+        else {
+            continue;
+        };
+        out.entry(key).or_default().push(CompartmentUse {
             workspace_id: w.id.clone(),
             compartment_uuid: compartment(&w.address.name),
             status: CompartmentStatus::Attached,
-        })
-        .collect();
-    out.sort();
+        });
+    }
+    for uses in out.values_mut() {
+        uses.sort();
+    }
     out
 }
 
@@ -254,8 +257,9 @@ pub fn converged(d: &Desired) -> (Prior, Observed) {
         ..Observed::default()
     };
     let orgs = vec![ORG.to_string()];
+    let by_key = workspaces_by_key(d);
     for spec in d.keys.values() {
-        let uses = workspaces_of_key(d, &spec.address);
+        let uses = by_key.get(&spec.address).cloned().unwrap_or_default();
         let access = oracle.render_desired_access(&DesiredAccessInput {
             key: spec,
             platform: d.anthropic.platform,
@@ -307,8 +311,13 @@ pub fn converged(d: &Desired) -> (Prior, Observed) {
             },
         );
     }
+    let used: BTreeSet<&Address> = d
+        .workspaces
+        .values()
+        .filter_map(|w| w.external_key.as_ref())
+        .collect();
     for reg in d.external_keys.values() {
-        let in_use = d.workspaces_of(&reg.address).next().is_some();
+        let in_use = used.contains(&reg.address);
         let Some(key) = d.keys.get(&reg.key) else {
             continue;
         };
@@ -359,11 +368,19 @@ pub fn converged(d: &Desired) -> (Prior, Observed) {
         );
     }
     // Served entries record the registration they went through.
+    let via: BTreeMap<&str, String> = d
+        .workspaces
+        .values()
+        .filter_map(|w| {
+            w.external_key
+                .as_ref()
+                .map(|e| (w.id.as_str(), registration_remote_id(e)))
+        })
+        .collect();
     for key in prior.keys.values_mut() {
         for s in &mut key.served {
-            let ws = d.workspaces.values().find(|w| w.id == s.workspace_id);
-            if let Some(e) = ws.and_then(|w| w.external_key.as_ref()) {
-                s.via_external_key_id = registration_remote_id(e);
+            if let Some(id) = via.get(s.workspace_id.as_str()) {
+                s.via_external_key_id = id.clone();
             }
         }
     }
