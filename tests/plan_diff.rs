@@ -55,9 +55,10 @@ fn quickstart_from_scratch_creates_registers_verifies_then_attaches() {
     assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
     assert!(plan.drift.is_empty());
     // The key is created with both workspaces' compartments (and all-zeros) already allowed.
-    let Action::CreateKey { access } = &plan.actions[0].action else {
+    let Action::CreateKey { access, diff } = &plan.actions[0].action else {
         panic!()
     };
+    assert!(diff.contains(&"+ statement AllowAnthropicCMEKCrypto".to_string()));
     let comps = aws_compartments(access);
     assert!(comps.contains(&compartment("a")));
     assert!(comps.contains(&compartment("b")));
@@ -488,6 +489,7 @@ fn no_action_variant_is_destructive() {
     let samples = vec![
         Action::CreateKey {
             access: doc.clone(),
+            diff: vec![],
         },
         Action::UpdateKeyAccess {
             before: doc.clone(),

@@ -287,3 +287,16 @@ fn markdown_cuts_one_oversized_item_at_lines_and_reopens_fences() {
     }
     assert_eq!(lines, 6000, "every diff line kept once");
 }
+
+/// A plan file written by format_version 1 keeps reading, and means the same thing: the
+/// fixture is a saved `-out` file (refused: SAFE001, SAFE002, SAFE005, SAFE007).
+#[test]
+fn saved_plan_file_fixture_still_reads() {
+    let text = std::fs::read_to_string("tests/fixtures/plan/refused.plan.json").unwrap();
+    let plan = json::parse(&text).expect("fixture parses");
+    assert_eq!(plan.format_version, 1);
+    let rules: Vec<&str> = plan.refusals.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(rules, vec!["SAFE001", "SAFE002", "SAFE005", "SAFE007"]);
+    assert_eq!(cmek::plan::plan_exit_code(&plan, true), 3);
+    assert_eq!(json::render(&plan), text);
+}

@@ -245,7 +245,16 @@ impl<'f, 'a> Differ<'f, 'a> {
             }
             None => Reason::NewInSpec,
         };
-        let id = self.push(address, Action::CreateKey { access }, reason, Vec::new());
+        let diff = self
+            .facts
+            .oracle
+            .statement_diff(&access.empty_like(), &access);
+        let id = self.push(
+            address,
+            Action::CreateKey { access, diff },
+            reason,
+            Vec::new(),
+        );
         self.created_keys.insert(address.clone());
         self.key_action_ids.insert(address.clone(), vec![id]);
     }

@@ -186,6 +186,21 @@ pub enum AccessDoc {
     AzureAssignment(AzureAccess),
 }
 
+impl AccessDoc {
+    /// An empty document of the same kind: what a key being created has before its access is
+    /// written (used to show the created access as a diff).
+    pub fn empty_like(&self) -> AccessDoc {
+        match self {
+            AccessDoc::AwsPolicy(_) => AccessDoc::AwsPolicy(serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": []
+            })),
+            AccessDoc::GcpBindings(_) => AccessDoc::GcpBindings(GcpAccess::default()),
+            AccessDoc::AzureAssignment(_) => AccessDoc::AzureAssignment(AzureAccess::default()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GcpAccess {
     /// role -> members (`serviceAccount:...`).

@@ -96,7 +96,11 @@ pub enum PlannedProviderConfig {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Create the key with its access document in one step.
-    CreateKey { access: AccessDoc },
+    CreateKey {
+        access: AccessDoc,
+        /// The access being created, statement by statement (diff from an empty document).
+        diff: Vec<String>,
+    },
     /// Replace the key's access document (policy / bindings / assignment+ops+tag). Checked by
     /// SAFE005 and SAFE007 here and again by the executor on the exact document it sends.
     UpdateKeyAccess {

@@ -87,7 +87,9 @@ pub fn describe(action: &Action) -> String {
 pub fn details(action: &PlannedAction) -> Vec<String> {
     let mut out = Vec::new();
     match &action.action {
-        Action::UpdateKeyAccess { diff, .. } | Action::RestoreAccess { diff, .. } => {
+        Action::CreateKey { diff, .. }
+        | Action::UpdateKeyAccess { diff, .. }
+        | Action::RestoreAccess { diff, .. } => {
             out.extend(diff.iter().cloned());
         }
         Action::UpdateKeyAttributes { changes } => {
