@@ -74,3 +74,85 @@ pub fn order(actions: Vec<PlannedAction>) -> Result<Vec<PlannedAction>, OrderErr
     let mut slots: Vec<Option<PlannedAction>> = actions.into_iter().map(Some).collect();
     Ok(sorted.into_iter().filter_map(|i| slots[i].take()).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Cloud;
+    use crate::plan::model::{Action, Reason};
+
+    fn action(id: &str, address: Address, action: Action, deps: &[&str]) -> PlannedAction {
+        PlannedAction {
+            id: id.to_string(),
+            address,
+            action,
+            reason: Reason::NewInSpec,
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            irreversible: false,
+        }
+    }
+
+    fn verify(id: &str, deps: &[&str]) -> PlannedAction {
+        action(
+            id,
+            Address::key(Cloud::Aws, "k"),
+            Action::VerifyKey { registration: None },
+            deps,
+        )
+    }
+
+    #[test]
+    fn dependencies_first_then_address_then_kind() {
+        let ws = Address::workspace("a");
+        let key = Address::key(Cloud::Aws, "k");
+        let attach = action(
+            "attach:workspace.a",
+            ws.clone(),
+            Action::AttachWorkspace {
+                workspace_id: "w".into(),
+                external_key: Address::external_key("e"),
+                external_key_id: None,
+                key: key.clone(),
+            },
+            &["verify_key:key.aws.k", "verify_key:key.aws.k"],
+        );
+        let enable = action("enable_key:key.aws.k", key.clone(), Action::EnableKey, &[]);
+        let forget = action(
+            "forget:key.aws.a",
+            Address::key(Cloud::Aws, "a"),
+            Action::Forget {
+                remote_id: "x".into(),
+            },
+            &[],
+        );
+        let sorted = order(vec![
+            attach,
+            verify("verify_key:key.aws.k", &["enable_key:key.aws.k"]),
+            enable,
+            forget,
+        ])
+        .unwrap();
+        let ids: Vec<&str> = sorted.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "forget:key.aws.a",
+                "enable_key:key.aws.k",
+                "verify_key:key.aws.k",
+                "attach:workspace.a"
+            ]
+        );
+        // Duplicate dependencies are removed.
+        assert_eq!(sorted[3].depends_on, vec!["verify_key:key.aws.k"]);
+    }
+
+    #[test]
+    fn reports_cycles_unknown_dependencies_and_duplicates() {
+        let err = order(vec![verify("a", &["b"]), verify("b", &["a"])]).unwrap_err();
+        assert_eq!(err, OrderError::Cycle("a, b".to_string()));
+        let err = order(vec![verify("a", &["nope"])]).unwrap_err();
+        assert!(matches!(err, OrderError::UnknownDependency { .. }));
+        let err = order(vec![verify("a", &[]), verify("a", &[])]).unwrap_err();
+        assert_eq!(err, OrderError::DuplicateId("a".to_string()));
+    }
+}

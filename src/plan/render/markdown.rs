@@ -320,3 +320,44 @@ fn truncate(line: &str, max: usize) -> String {
     }
     format!("{}…\n", &line[..end])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_keeps_every_line_and_balances_fences() {
+        let mut text = String::from("- item\n  ```diff\n");
+        for i in 0..200 {
+            text.push_str(&format!("  + line {i:04} {}\n", "x".repeat(40)));
+        }
+        text.push_str("  ```\n");
+        let chunks = cut(&text, 1_000);
+        assert!(chunks.len() > 5);
+        let mut seen = 0;
+        for c in &chunks {
+            assert!(c.len() <= 1_000, "{}", c.len());
+            let fences = c
+                .lines()
+                .filter(|l| l.trim_start().starts_with("```"))
+                .count();
+            assert_eq!(fences % 2, 0, "{c}");
+            seen += c.matches("+ line ").count();
+        }
+        assert_eq!(seen, 200);
+    }
+
+    #[test]
+    fn overlong_line_is_truncated_at_a_char_boundary() {
+        let line = format!("{}\n", "é".repeat(2_000));
+        let chunks = cut(&line, 1_000);
+        assert_eq!(chunks.len(), 1);
+        assert!(chunks[0].len() <= 1_000);
+        assert!(chunks[0].ends_with("…\n"));
+    }
+
+    #[test]
+    fn escape_leaves_code_spans_alone() {
+        assert_eq!(escape("a <b> `c <d>`"), "a &lt;b&gt; `c <d>`");
+    }
+}
