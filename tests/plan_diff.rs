@@ -688,3 +688,22 @@ fn missing_workspace_and_missing_registration() {
     assert!(plan.action("attach:workspace.b").is_none());
     assert_eq!(plan_exit_code(&plan, true), 1, "workspace missing blocks");
 }
+
+#[test]
+fn protected_key_whose_block_vanished_still_shows_its_danger() {
+    let mut d = quickstart();
+    let (prior, mut observed) = converged(&d);
+    d.keys.clear();
+    d.external_keys.clear();
+    d.workspaces.clear();
+    observed.keys.get_mut(&key_prod()).unwrap().state = KeyState::PendingDeletion {
+        deletion_date: None,
+    };
+    let plan = plan(&d, &prior, &observed);
+    assert!(plan.actions.is_empty(), "{:?}", ids(&plan.actions));
+    assert_eq!(plan.drift.len(), 1);
+    assert_eq!(plan.drift[0].kind, DriftKind::KeyPendingDeletion);
+    assert_eq!(plan.drift[0].severity, DriftSeverity::DataAtRisk);
+    assert!(plan.drift[0].message.contains("restore the block"));
+    assert_eq!(plan_exit_code(&plan, false), 3, "SAFE003 refuses");
+}

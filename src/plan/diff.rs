@@ -754,7 +754,62 @@ impl<'f, 'a> Differ<'f, 'a> {
                     Vec::new(),
                 );
             }
-            // Protected and not in a `removed` block: SAFE003 refuses; nothing is planned.
+            // Protected and not in a `removed` block: SAFE003 refuses; nothing is planned, but
+            // data-endangering drift on such a key is still shown.
+            else if matches!(address.kind, ObjectKind::Key(_)) {
+                self.unmanaged_key_drift(&address);
+            }
+        }
+    }
+
+    /// Drift on a protected key whose block vanished (SAFE003): shown, not acted on.
+    fn unmanaged_key_drift(&mut self, address: &Address) {
+        let Some(observed) = self.facts.observed.keys.get(address) else {
+            return;
+        };
+        let mut problems: Vec<(DriftKind, String)> = Vec::new();
+        match &observed.state {
+            KeyState::PendingDeletion { deletion_date } => {
+                let when = deletion_date
+                    .as_deref()
+                    .map(|d| format!(" on {d}"))
+                    .unwrap_or_default();
+                problems.push((
+                    DriftKind::KeyPendingDeletion,
+                    format!("key is scheduled for deletion{when}"),
+                ));
+            }
+            KeyState::Disabled => {
+                problems.push((DriftKind::KeyDisabled, "key is disabled".to_string()));
+            }
+            KeyState::Enabled | KeyState::Other { .. } => {}
+        }
+        if let Some(v) = &observed.primary_version {
+            let found = match v.state {
+                VersionState::Disabled => Some((DriftKind::VersionDisabled, "is disabled")),
+                VersionState::DestroyScheduled => Some((
+                    DriftKind::VersionDestroyScheduled,
+                    "is scheduled for destruction",
+                )),
+                VersionState::Destroyed => Some((DriftKind::VersionDestroyed, "is destroyed")),
+                VersionState::Enabled | VersionState::Other(_) => None,
+            };
+            if let Some((kind, what)) = found {
+                problems.push((kind, format!("primary version `{}` {what}", v.name)));
+            }
+        }
+        for (kind, what) in problems {
+            self.drift(
+                address,
+                kind,
+                DriftSeverity::DataAtRisk,
+                format!(
+                    "{what}; the key protects data but its block is gone from the spec (SAFE003), \
+                     so cmek plans nothing for it: restore the block to let cmek restore the key"
+                ),
+                Vec::new(),
+                false,
+            );
         }
     }
 }
