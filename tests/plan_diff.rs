@@ -707,3 +707,33 @@ fn protected_key_whose_block_vanished_still_shows_its_danger() {
     assert!(plan.drift[0].message.contains("restore the block"));
     assert_eq!(plan_exit_code(&plan, false), 3, "SAFE003 refuses");
 }
+
+#[test]
+fn tombstone_history_follows_a_readopted_key() {
+    let d = quickstart();
+    let (mut prior, observed) = converged(&d);
+    // key.aws.prod was forgotten earlier (as key.aws.legacy) after serving wrkspc_gone.
+    let mut history = prior.keys.remove(&key_prod()).unwrap();
+    history.served.push(cmek::plan::input::ServedWorkspace {
+        workspace_id: "wrkspc_gone".into(),
+        compartment_uuid: compartment("gone"),
+        via_external_key_id: "ekey_prod".into(),
+    });
+    prior.tombstones.push(cmek::plan::input::Tombstone {
+        address: Address::key(Cloud::Aws, "legacy"),
+        remote_id: history.remote_id.clone(),
+        key: Some(history),
+    });
+    let facts = cmek::plan::facts::Facts::new(&d, &prior, &observed, &TestOracle);
+    let kf = &facts.keys[&key_prod()];
+    assert!(kf.in_use);
+    assert!(kf.compartments.iter().any(
+        |c| c.workspace_id == "wrkspc_gone" && c.status == CompartmentStatus::FormerlyAttached
+    ));
+    // The observed policy lacks the old compartment, whose data depends on the key: that is
+    // access removed, restored first (a widening), nothing is refused.
+    let plan = plan(&d, &prior, &observed);
+    assert_eq!(ids(&plan.actions), vec!["restore_access:key.aws.prod"]);
+    assert_eq!(plan.drift[0].kind, DriftKind::AccessRemoved);
+    assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+}

@@ -57,6 +57,8 @@ struct Differ<'f, 'a> {
     registration_action_ids: BTreeMap<Address, Vec<String>>,
     /// Key address -> position of its VerifyKey in `out.actions` (one per key).
     verify_index: HashMap<Address, usize>,
+    /// `import` blocks: address -> remote id.
+    imports: HashMap<&'a Address, &'a str>,
 }
 
 /// Diffs the spec against state and the observed world.
@@ -69,6 +71,12 @@ pub fn diff(facts: &Facts<'_>) -> DiffOutput {
         created_keys: BTreeSet::new(),
         registration_action_ids: BTreeMap::new(),
         verify_index: HashMap::new(),
+        imports: facts
+            .desired
+            .imports
+            .iter()
+            .map(|i| (&i.to, i.id.as_str()))
+            .collect(),
     };
     for spec in facts.desired.keys.values() {
         d.key(spec);
@@ -133,12 +141,7 @@ impl<'f, 'a> Differ<'f, 'a> {
         if known {
             return None;
         }
-        self.facts
-            .desired
-            .imports
-            .iter()
-            .find(|i| &i.to == address)
-            .map(|i| i.id.clone())
+        self.imports.get(address).map(|id| (*id).to_string())
     }
 
     // ---- keys ----------------------------------------------------------------------------

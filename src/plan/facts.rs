@@ -23,6 +23,8 @@ pub struct Facts<'a> {
     pub observed: &'a Observed,
     pub oracle: &'a dyn PolicyOracle,
     pub keys: BTreeMap<Address, KeyFacts<'a>>,
+    /// Tombstoned key histories by remote id (for re-adopted keys).
+    tombstones: HashMap<&'a str, &'a PriorKey>,
 }
 
 /// What is known about one key (in the spec, in state, or both).
@@ -52,6 +54,11 @@ impl<'a> Facts<'a> {
             observed,
             oracle,
             keys: BTreeMap::new(),
+            tombstones: prior
+                .tombstones
+                .iter()
+                .filter_map(|t| t.key.as_ref().map(|k| (t.remote_id.as_str(), k)))
+                .collect(),
         };
         facts.keys = facts.derive_keys();
         facts
@@ -299,11 +306,7 @@ impl<'a> Facts<'a> {
             return Some(h);
         }
         let remote = self.observed.keys.get(key)?.remote_id.as_str();
-        self.prior
-            .tombstones
-            .iter()
-            .find(|t| t.remote_id == remote)
-            .and_then(|t| t.key.as_ref())
+        self.tombstones.get(remote).copied()
     }
 
     fn org_uuids(&self, key: &Address, history: Option<&PriorKey>) -> Vec<String> {

@@ -17,6 +17,8 @@
 //! `removed { from = key.aws.prod }`: cmek then forgets it (nothing remote changes) and keeps
 //! its protection history in a tombstone.
 
+use std::collections::BTreeSet;
+
 use crate::address::Address;
 
 use super::super::model::{Refusal, RuleId};
@@ -24,10 +26,10 @@ use super::SafetyContext;
 
 pub fn check(ctx: &SafetyContext<'_, '_>) -> Vec<Refusal> {
     let facts = ctx.facts;
-    let removed: Vec<&Address> = facts.desired.removed.iter().map(|r| &r.from).collect();
+    let removed: BTreeSet<&Address> = facts.desired.removed.iter().map(|r| &r.from).collect();
     let mut out = Vec::new();
     let mut consider = |address: &Address, protected: Option<String>| {
-        if removed.contains(&address) {
+        if removed.contains(address) {
             return;
         }
         if let Some(what) = protected {
