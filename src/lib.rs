@@ -14,5 +14,6 @@ pub mod observed;
 pub mod providers;
 pub mod sandbox;
 pub mod policy;
+pub mod plan;
 pub mod spec;
 pub mod state;
