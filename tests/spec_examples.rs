@@ -17,8 +17,9 @@ fn example_dirs(root: &Path) -> Vec<PathBuf> {
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
-                // Module directories are loaded through their callers.
-                if p.file_name().is_some_and(|n| n != "modules") {
+                // Module directories inside an example are loaded through their callers;
+                // `examples/modules` itself is an example.
+                if dir == root || p.file_name().is_some_and(|n| n != "modules") {
                     stack.push(p);
                 }
             } else if p.extension().is_some_and(|x| x == "hcl") {
