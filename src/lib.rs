@@ -7,4 +7,6 @@ pub mod address;
 pub mod anthropic;
 pub mod cli;
 pub mod exit;
+pub mod providers;
+pub mod sandbox;
 pub mod spec;
