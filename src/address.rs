@@ -76,7 +76,9 @@ pub enum AddressError {
         "`{0}` is not an address: expected `key.<aws|gcp|azure>.<name>`, `external_key.<name>` or `workspace.<name>`, optionally after `module.<name>.`"
     )]
     Malformed(String),
-    #[error("`{0}` is not a valid name: use letters, digits, `_` and `-`, starting with a letter or `_`")]
+    #[error(
+        "`{0}` is not a valid name: use letters, digits, `_` and `-`, starting with a letter or `_`"
+    )]
     BadName(String),
 }
 
@@ -229,7 +231,10 @@ mod tests {
             Address::parse("workspace.9lives"),
             Err(AddressError::BadName(_))
         ));
-        assert!(matches!(Address::parse(""), Err(AddressError::Malformed(_))));
+        assert!(matches!(
+            Address::parse(""),
+            Err(AddressError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -32,7 +32,13 @@ async fn create_and_describe_by_every_identifier() {
     let out = kms
         .create_key()
         .description("Anthropic CMEK")
-        .tags(Tag::builder().tag_key("team").tag_value("security").build().unwrap())
+        .tags(
+            Tag::builder()
+                .tag_key("team")
+                .tag_value("security")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -168,7 +174,12 @@ async fn aliases_validate_names_reject_duplicates_and_page() {
         .send()
         .await
         .unwrap();
-    let described = kms.describe_key().key_id("alias/prod").send().await.unwrap();
+    let described = kms
+        .describe_key()
+        .key_id("alias/prod")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(described.key_metadata.unwrap().key_id, k2);
 
     for i in 0..7 {
@@ -192,7 +203,12 @@ async fn aliases_validate_names_reject_duplicates_and_page() {
             .await
             .unwrap();
         for alias in page.aliases.unwrap() {
-            assert!(alias.alias_arn.unwrap().ends_with(alias.alias_name.as_deref().unwrap()));
+            assert!(
+                alias
+                    .alias_arn
+                    .unwrap()
+                    .ends_with(alias.alias_name.as_deref().unwrap())
+            );
             names.push(alias.alias_name.unwrap());
         }
         if !page.truncated {
@@ -224,14 +240,32 @@ async fn tags_are_added_listed_and_removed() {
     let (key, arn) = create_key(&kms).await;
     kms.tag_resource()
         .key_id(&key)
-        .tags(Tag::builder().tag_key("team").tag_value("security").build().unwrap())
-        .tags(Tag::builder().tag_key("env").tag_value("prod").build().unwrap())
+        .tags(
+            Tag::builder()
+                .tag_key("team")
+                .tag_value("security")
+                .build()
+                .unwrap(),
+        )
+        .tags(
+            Tag::builder()
+                .tag_key("env")
+                .tag_value("prod")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
     kms.tag_resource()
         .key_id(&arn)
-        .tags(Tag::builder().tag_key("env").tag_value("staging").build().unwrap())
+        .tags(
+            Tag::builder()
+                .tag_key("env")
+                .tag_value("staging")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -261,7 +295,13 @@ async fn tags_are_added_listed_and_removed() {
     let err = kms
         .tag_resource()
         .key_id(&key)
-        .tags(Tag::builder().tag_key("aws:reserved").tag_value("x").build().unwrap())
+        .tags(
+            Tag::builder()
+                .tag_key("aws:reserved")
+                .tag_value("x")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap_err()
@@ -381,7 +421,12 @@ async fn rotation_period_bounds_and_status() {
     let sb = start().await;
     let kms = admin(&sb.endpoint);
     let (key, _) = create_key(&kms).await;
-    let status = kms.get_key_rotation_status().key_id(&key).send().await.unwrap();
+    let status = kms
+        .get_key_rotation_status()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
     assert!(!status.key_rotation_enabled);
     for bad in [89, 2561] {
         let err = kms
@@ -399,15 +444,34 @@ async fn rotation_period_bounds_and_status() {
         .send()
         .await
         .unwrap();
-    let status = kms.get_key_rotation_status().key_id(&key).send().await.unwrap();
+    let status = kms
+        .get_key_rotation_status()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
     assert!(status.key_rotation_enabled);
     assert_eq!(status.rotation_period_in_days, Some(90));
     assert!(status.next_rotation_date.is_some());
     kms.enable_key_rotation().key_id(&key).send().await.unwrap();
-    let status = kms.get_key_rotation_status().key_id(&key).send().await.unwrap();
+    let status = kms
+        .get_key_rotation_status()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(status.rotation_period_in_days, Some(365));
-    kms.disable_key_rotation().key_id(&key).send().await.unwrap();
-    let status = kms.get_key_rotation_status().key_id(&key).send().await.unwrap();
+    kms.disable_key_rotation()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    let status = kms
+        .get_key_rotation_status()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
     assert!(!status.key_rotation_enabled);
     assert_eq!(status.rotation_period_in_days, None);
 
@@ -463,9 +527,16 @@ async fn key_states_are_enforced_like_kms() {
     kms.disable_key().key_id(&key).send().await.unwrap();
     let err = encrypt().await.unwrap_err().into_service_error();
     assert!(err.is_disabled_exception(), "{err:?}");
-    let meta = kms.describe_key().key_id(&key).send().await.unwrap().key_metadata.unwrap();
+    let meta = kms
+        .describe_key()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(meta.key_state, Some(KeyState::Disabled));
-    assert_eq!(meta.enabled, false);
+    assert!(!meta.enabled);
 
     let err = kms
         .schedule_key_deletion()
@@ -493,7 +564,14 @@ async fn key_states_are_enforced_like_kms() {
 
     let err = encrypt().await.unwrap_err().into_service_error();
     assert!(err.is_kms_invalid_state_exception(), "{err:?}");
-    let meta = kms.describe_key().key_id(&key).send().await.unwrap().key_metadata.unwrap();
+    let meta = kms
+        .describe_key()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     assert_eq!(meta.key_state, Some(KeyState::PendingDeletion));
     assert!(meta.deletion_date.is_some());
     assert_eq!(meta.pending_deletion_window_in_days, Some(7));
@@ -508,10 +586,26 @@ async fn key_states_are_enforced_like_kms() {
     assert_eq!(code(&err), "KMSInvalidStateException");
 
     kms.cancel_key_deletion().key_id(&key).send().await.unwrap();
-    let meta = kms.describe_key().key_id(&key).send().await.unwrap().key_metadata.unwrap();
-    assert_eq!(meta.key_state, Some(KeyState::Disabled), "cancel leaves the key disabled");
+    let meta = kms
+        .describe_key()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(
+        meta.key_state,
+        Some(KeyState::Disabled),
+        "cancel leaves the key disabled"
+    );
     assert!(meta.deletion_date.is_none());
-    let err = kms.cancel_key_deletion().key_id(&key).send().await.unwrap_err();
+    let err = kms
+        .cancel_key_deletion()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "KMSInvalidStateException");
 
     kms.enable_key().key_id(&key).send().await.unwrap();
@@ -526,7 +620,10 @@ async fn encryption_context_is_bound_to_the_ciphertext() {
     let (other, _) = create_key(&kms).await;
     let context = ctx(&[
         ("anthropic:org_uuid", "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"),
-        ("anthropic:compartment_uuid", "00000000-0000-0000-0000-000000000000"),
+        (
+            "anthropic:compartment_uuid",
+            "00000000-0000-0000-0000-000000000000",
+        ),
     ]);
     let encrypted = kms
         .encrypt()
@@ -652,7 +749,12 @@ async fn generate_data_key_round_trips() {
         .await
         .unwrap();
     assert_eq!(sized.plaintext.unwrap().as_ref().len(), 64);
-    let err = kms.generate_data_key().key_id(&key).send().await.unwrap_err();
+    let err = kms
+        .generate_data_key()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "ValidationException");
 }
 
@@ -700,10 +802,24 @@ async fn regions_and_accounts_are_separate() {
 
     // A cross-account caller reaches a key only by ARN.
     let anthropic = anthropic(&sb.endpoint);
-    let err = anthropic.describe_key().key_id(&key).send().await.unwrap_err();
+    let err = anthropic
+        .describe_key()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "NotFoundException");
-    let err = anthropic.describe_key().key_id(&arn).send().await.unwrap_err();
-    assert_eq!(code(&err), "AccessDeniedException", "default policy grants only the owner");
+    let err = anthropic
+        .describe_key()
+        .key_id(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&err),
+        "AccessDeniedException",
+        "default policy grants only the owner"
+    );
 }
 
 #[tokio::test]
@@ -766,7 +882,10 @@ async fn anthropic_principal_is_decided_by_the_key_policy() {
     assert!(!encrypt.is_same_account());
     assert_eq!(encrypt.key_arn, arn);
     assert_eq!(
-        encrypt.encryption_context.get("anthropic:org_uuid").map(String::as_str),
+        encrypt
+            .encryption_context
+            .get("anthropic:org_uuid")
+            .map(String::as_str),
         Some("4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f")
     );
     assert_eq!(encrypt.source_ip, Some("127.0.0.1".parse().unwrap()));
@@ -841,7 +960,12 @@ async fn snapshot_round_trip_keeps_keys_aliases_and_material() {
         .unwrap();
     assert_eq!(meta.key_id, key);
     assert_eq!(meta.key_state, Some(KeyState::Disabled));
-    let rotation = kms2.get_key_rotation_status().key_id(&key).send().await.unwrap();
+    let rotation = kms2
+        .get_key_rotation_status()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rotation.rotation_period_in_days, Some(180));
     let tags = kms2.list_resource_tags().key_id(&key).send().await.unwrap();
     assert_eq!(tags.tags.unwrap().len(), 1);

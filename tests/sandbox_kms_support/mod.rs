@@ -56,9 +56,9 @@ impl KeyPolicyAuthorizer for TinyAuthorizer {
                 continue;
             }
             let principals = strings(statement.get("Principal").and_then(|p| p.get("AWS")));
-            let names_caller = principals.iter().any(|p| {
-                p == &request.principal_arn || (request.is_same_account() && p == &root)
-            });
+            let names_caller = principals
+                .iter()
+                .any(|p| p == &request.principal_arn || (request.is_same_account() && p == &root));
             let actions = strings(statement.get("Action"));
             let names_action = actions.iter().any(|a| a == "kms:*" || a == &request.action);
             if names_caller && names_action {

@@ -133,18 +133,22 @@ impl AwsKms {
             .as_ref()
             .map(|s| s.as_str().to_string())
             .unwrap_or_default();
-        let (rotation_enabled, rotation_period_days) = if key_spec == KeySpec::SymmetricDefault.as_str() {
-            let rotation = self
-                .kms
-                .get_key_rotation_status()
-                .key_id(&arn)
-                .send()
-                .await
-                .map_err(|e| from_sdk("kms:GetKeyRotationStatus", e))?;
-            (rotation.key_rotation_enabled, rotation.rotation_period_in_days)
-        } else {
-            (false, None)
-        };
+        let (rotation_enabled, rotation_period_days) =
+            if key_spec == KeySpec::SymmetricDefault.as_str() {
+                let rotation = self
+                    .kms
+                    .get_key_rotation_status()
+                    .key_id(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk("kms:GetKeyRotationStatus", e))?;
+                (
+                    rotation.key_rotation_enabled,
+                    rotation.rotation_period_in_days,
+                )
+            } else {
+                (false, None)
+            };
         Ok(AwsKeySnapshot {
             key_id: meta.key_id,
             account: meta.aws_account_id.unwrap_or_default(),
@@ -233,7 +237,10 @@ impl AwsKms {
             .tags
             .iter()
             .filter(|(k, _)| k.as_str() != CLIENT_TOKEN_TAG)
-            .chain(std::iter::once((&CLIENT_TOKEN_TAG.to_string(), &new.client_token)))
+            .chain(std::iter::once((
+                &CLIENT_TOKEN_TAG.to_string(),
+                &new.client_token,
+            )))
         {
             tags.push(
                 Tag::builder()

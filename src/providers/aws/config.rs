@@ -121,7 +121,9 @@ impl AwsKmsConfig {
                 }
                 let provider = builder.build().await;
                 base.into_builder()
-                    .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                    .credentials_provider(
+                        aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                    )
                     .build()
             }
         }

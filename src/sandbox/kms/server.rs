@@ -89,12 +89,20 @@ fn serve_kms(
             return error.into_response();
         }
     };
+    let reject = |error: KmsError| {
+        emulator.log(KmsLogEntry {
+            operation: operation.to_string(),
+            caller: principal.arn.clone(),
+            key_id: None,
+            outcome: KmsOutcome::Error(error.code),
+        });
+        error.into_response()
+    };
     if !target.starts_with(TARGET_PREFIX) {
-        return KmsError::new(
+        return reject(KmsError::new(
             KmsErrorCode::UnknownOperationException,
             format!("Unknown target {target}"),
-        )
-        .into_response();
+        ));
     }
     let body: Value = if bytes.is_empty() {
         Value::Object(Default::default())
@@ -102,11 +110,10 @@ fn serve_kms(
         match serde_json::from_slice(bytes) {
             Ok(value) => value,
             Err(e) => {
-                return KmsError::new(
+                return reject(KmsError::new(
                     KmsErrorCode::SerializationException,
                     format!("The request body is not valid JSON: {e}"),
-                )
-                .into_response();
+                ));
             }
         }
     };

@@ -167,7 +167,9 @@ impl KmsState {
     }
 
     pub fn key_mut(&mut self, key_id: &str) -> Result<&mut KmsKey, KmsError> {
-        self.keys.get_mut(key_id).ok_or_else(|| key_not_found(key_id))
+        self.keys
+            .get_mut(key_id)
+            .ok_or_else(|| key_not_found(key_id))
     }
 
     pub fn alias(&self, account: &str, region: &str, name: &str) -> Option<&KmsAlias> {
@@ -317,7 +319,11 @@ mod tests {
             "alias/prod",
             "arn:aws:kms:us-east-2:111122223333:alias/prod",
         ] {
-            assert_eq!(s.resolve(OWNER, id, AliasAllowed::Yes).unwrap(), "k1", "{id}");
+            assert_eq!(
+                s.resolve(OWNER, id, AliasAllowed::Yes).unwrap(),
+                "k1",
+                "{id}"
+            );
         }
     }
 

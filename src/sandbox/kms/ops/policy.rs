@@ -1,6 +1,5 @@
 //! Key policies: GetKeyPolicy and PutKeyPolicy (with the policy lockout safety check).
 
-
 use serde::Deserialize;
 use serde_json::{Value, json};
 
