@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use cmek::providers::aws::{
-    AwsError, AwsKms, AwsKmsConfig, CLIENT_TOKEN_TAG, NewKey, RetrySettings, StaticCredentials,
+    AssumeRole, AwsError, AwsKms, AwsKmsConfig, CLIENT_TOKEN_TAG, NewKey, RetrySettings,
+    StaticCredentials,
 };
 use cmek::sandbox::kms::identity::{
     ANTHROPIC_SANDBOX_ACCESS_KEY_ID, SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY,
@@ -69,6 +70,51 @@ async fn caller_identity_comes_from_sts() {
         matches!(&err, AwsError::AccessDenied { code, .. } if code == "InvalidClientTokenId"),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn assume_role_with_external_id_acts_as_the_role() {
+    let sb = start().await;
+    let mut with_role = config(&sb.endpoint, SANDBOX_ADMIN_ACCESS_KEY_ID);
+    with_role.assume_role = Some(AssumeRole {
+        role_arn: DEPLOYER_ROLE.to_string(),
+        external_id: Some(DEPLOYER_EXTERNAL_ID.to_string()),
+        session_name: None,
+    });
+    let aws = AwsKms::connect(&with_role).await;
+    let me = aws.caller_identity().await.unwrap();
+    assert_eq!(me.account, "111122223333");
+    assert_eq!(
+        me.arn,
+        "arn:aws:sts::111122223333:assumed-role/cmek-deployer/cmek"
+    );
+    let created = aws.create_key(&new_key("t-role")).await.unwrap();
+    let entries = sb.log_entries();
+    let assume = entries
+        .iter()
+        .position(|e| e.operation == "sts:AssumeRole")
+        .unwrap();
+    assert_eq!(entries[assume].caller, ADMIN_ARN);
+    let create = entries
+        .iter()
+        .find(|e| e.operation == "CreateKey" && e.key_id.as_deref() == Some(&created.key_id))
+        .unwrap();
+    assert_eq!(create.caller, DEPLOYER_ROLE);
+
+    let mut wrong = with_role.clone();
+    if let Some(role) = wrong.assume_role.as_mut() {
+        role.external_id = Some("guessed".to_string());
+    }
+    let err = AwsKms::connect(&wrong)
+        .await
+        .caller_identity()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AwsError::Credentials { message, .. } if message.contains("AccessDenied")),
+        "a refused AssumeRole is a credentials problem, not a retryable one: {err:?}"
+    );
+    assert!(!err.is_retryable());
 }
 
 #[tokio::test]

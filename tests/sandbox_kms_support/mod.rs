@@ -10,8 +10,8 @@ use cmek::sandbox::kms::identity::{
     ANTHROPIC_SANDBOX_ACCESS_KEY_ID, SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY,
 };
 use cmek::sandbox::kms::{
-    AuthzDecision, CallerTable, KeyPolicyAuthorizer, KmsEmulator, KmsLogEntry, KmsRequestContext,
-    router,
+    AssumableRole, AuthzDecision, CallerTable, KeyPolicyAuthorizer, KmsEmulator, KmsLogEntry,
+    KmsRequestContext, router,
 };
 use serde_json::Value;
 
@@ -86,9 +86,19 @@ impl Sandbox {
     }
 }
 
-/// The callers of the sandbox default table plus an outsider account for cross-account tests.
+pub const DEPLOYER_ROLE: &str = "arn:aws:iam::111122223333:role/cmek-deployer";
+pub const DEPLOYER_EXTERNAL_ID: &str = "cmek-ext-1";
+
+/// The sandbox default callers plus a deploy role the customer account may assume with an
+/// external id.
 pub fn callers() -> CallerTable {
-    CallerTable::sandbox_default()
+    let mut table = CallerTable::sandbox_default();
+    table.add_role(AssumableRole {
+        role_arn: DEPLOYER_ROLE.to_string(),
+        trusted: vec!["arn:aws:iam::111122223333:root".to_string()],
+        external_id: Some(DEPLOYER_EXTERNAL_ID.to_string()),
+    });
+    table
 }
 
 /// Serves `emulator` on 127.0.0.1:<ephemeral> with the peer address available.

@@ -3,6 +3,7 @@
 //! Every variant names the operation (e.g. `kms:DescribeKey`) and keeps AWS's error code and
 //! message. AWS messages carry ARNs and reasons, never key material or plaintexts.
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_kms::config::http::HttpResponse;
 use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
 
@@ -39,6 +40,10 @@ pub enum AwsError {
         code: String,
         message: String,
     },
+    /// No usable credentials: the profile, SSO session, credential process or role assumption
+    /// failed (a refused AssumeRole lands here, with STS's reason).
+    #[error("{operation}: could not load AWS credentials: {message}")]
+    Credentials { operation: String, message: String },
     /// The client could not be configured (profile, region, role).
     #[error("AWS configuration: {0}")]
     Config(String),
@@ -54,7 +59,7 @@ impl AwsError {
             Self::AccessDenied { code, .. }
             | Self::Retryable { code, .. }
             | Self::Other { code, .. } => Some(code),
-            Self::Config(_) => None,
+            Self::Credentials { .. } | Self::Config(_) => None,
         }
     }
 
@@ -121,6 +126,12 @@ pub fn from_sdk<E>(operation: &str, err: SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    if let Some(credentials) = credentials_error(&err) {
+        return AwsError::Credentials {
+            operation: operation.to_string(),
+            message: describe_chain(credentials),
+        };
+    }
     match &err {
         SdkError::ServiceError(service) => {
             let status = Some(service.raw().status().as_u16());
@@ -162,6 +173,20 @@ where
             message: describe_chain(&err),
         },
     }
+}
+
+/// The credentials-provider failure somewhere in the error's source chain, if any.
+fn credentials_error<'e>(
+    err: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e (dyn std::error::Error + 'static)> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if e.is::<CredentialsError>() {
+            return Some(e);
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// The error and its sources on one line (the SDK's top-level Display is terse).

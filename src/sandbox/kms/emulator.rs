@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::authz::{AuthzDecision, KeyPolicyAuthorizer, KmsRequestContext};
 use super::error::{KmsError, KmsErrorCode};
-use super::identity::{CallerTable, Principal};
+use super::identity::{CallerTable, CredentialScope, Principal};
 use super::ops;
-use super::state::{KmsKey, KmsState, Scope};
+use super::state::{KmsKey, KmsState, Scope, now_epoch};
 
 /// How a request ended, for the request log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,9 @@ pub struct KmsEmulator {
     authorizer: Arc<dyn KeyPolicyAuthorizer>,
     log: KmsLogSink,
     state: Mutex<KmsState>,
+    /// Temporary credentials from STS AssumeRole: access key id -> principal. Not persisted:
+    /// sessions end with the process, as real sessions end at their expiry.
+    sessions: Mutex<BTreeMap<String, Principal>>,
 }
 
 impl std::fmt::Debug for KmsEmulator {
@@ -82,6 +85,7 @@ impl KmsEmulator {
             authorizer,
             log,
             state: Mutex::new(KmsState::default()),
+            sessions: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -108,6 +112,7 @@ impl KmsEmulator {
                 expected: super::state::SNAPSHOT_FORMAT_VERSION,
             });
         }
+        state.check_invariants().map_err(SnapshotError::Invalid)?;
         let emulator = Self::new(callers, authorizer, log);
         *emulator.lock() = state;
         Ok(emulator)
@@ -115,6 +120,28 @@ impl KmsEmulator {
 
     pub(crate) fn callers(&self) -> &CallerTable {
         &self.callers
+    }
+
+    /// Resolves the caller of a request (static table first, then AssumeRole sessions).
+    pub(crate) fn authenticate(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<(Principal, CredentialScope), KmsError> {
+        self.callers.authenticate(authorization, |access_key_id| {
+            self.sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(access_key_id)
+                .cloned()
+        })
+    }
+
+    /// Registers temporary credentials for an assumed role.
+    pub(crate) fn add_session(&self, access_key_id: String, principal: Principal) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(access_key_id, principal);
     }
 
     pub(crate) fn log(&self, entry: KmsLogEntry) {
@@ -145,6 +172,7 @@ impl KmsEmulator {
         };
         let result = {
             let mut state = self.lock();
+            state.purge_expired(now_epoch());
             ops::dispatch(operation, &mut call, &mut state, body)
         };
         self.log(KmsLogEntry {

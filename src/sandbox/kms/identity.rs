@@ -37,6 +37,49 @@ pub const SANDBOX_SECRET_ACCESS_KEY: &str = "sandbox-secret-access-key-not-a-sec
 pub struct Principal {
     pub arn: String,
     pub account: String,
+    /// For credentials from STS AssumeRole: the assumed-role session ARN
+    /// (`arn:aws:sts::<account>:assumed-role/<role>/<session>`) GetCallerIdentity reports.
+    #[serde(default)]
+    pub session_arn: Option<String>,
+}
+
+impl Principal {
+    /// The ARN STS GetCallerIdentity reports for this principal.
+    pub fn identity_arn(&self) -> &str {
+        self.session_arn.as_deref().unwrap_or(&self.arn)
+    }
+}
+
+/// A role callers may assume through the sandbox's STS `AssumeRole`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumableRole {
+    pub role_arn: String,
+    /// Principal ARNs, or `arn:aws:iam::<account>:root` for a whole account, that the role's
+    /// trust policy allows.
+    pub trusted: Vec<String>,
+    /// When set, AssumeRole must pass exactly this `ExternalId`.
+    pub external_id: Option<String>,
+}
+
+impl AssumableRole {
+    /// Whether `caller` may assume the role with `external_id`; the error is the reason.
+    pub fn admits(&self, caller: &Principal, external_id: Option<&str>) -> Result<(), String> {
+        let root = format!("arn:aws:iam::{}:root", caller.account);
+        if !self.trusted.iter().any(|t| t == &caller.arn || t == &root) {
+            return Err(format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {}",
+                caller.arn, self.role_arn
+            ));
+        }
+        match (&self.external_id, external_id) {
+            (None, _) => Ok(()),
+            (Some(expected), Some(given)) if expected == given => Ok(()),
+            _ => Err(format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {} (ExternalId)",
+                caller.arn, self.role_arn
+            )),
+        }
+    }
 }
 
 impl Principal {
@@ -50,6 +93,7 @@ impl Principal {
         Ok(Self {
             arn: arn.to_string(),
             account: account.to_string(),
+            session_arn: None,
         })
     }
 }
@@ -58,6 +102,7 @@ impl Principal {
 #[derive(Debug, Clone, Default)]
 pub struct CallerTable {
     callers: BTreeMap<String, Principal>,
+    roles: BTreeMap<String, AssumableRole>,
 }
 
 impl CallerTable {
@@ -73,6 +118,7 @@ impl CallerTable {
             Principal {
                 arn: format!("arn:aws:iam::{SANDBOX_ACCOUNT_ID}:user/sandbox-admin"),
                 account: SANDBOX_ACCOUNT_ID.to_string(),
+                session_arn: None,
             },
         );
         table.insert(
@@ -80,6 +126,7 @@ impl CallerTable {
             Principal {
                 arn: ANTHROPIC_ROLE_ARN.to_string(),
                 account: ANTHROPIC_ACCOUNT_ID.to_string(),
+                session_arn: None,
             },
         );
         table
@@ -91,6 +138,15 @@ impl CallerTable {
 
     pub fn lookup(&self, access_key_id: &str) -> Option<&Principal> {
         self.callers.get(access_key_id)
+    }
+
+    /// Makes a role assumable through STS AssumeRole.
+    pub fn add_role(&mut self, role: AssumableRole) {
+        self.roles.insert(role.role_arn.clone(), role);
+    }
+
+    pub fn role(&self, role_arn: &str) -> Option<&AssumableRole> {
+        self.roles.get(role_arn)
     }
 }
 
@@ -142,13 +198,19 @@ fn incomplete(why: &str) -> KmsError {
 }
 
 impl CallerTable {
-    /// Resolves the caller of a request from its Authorization header.
+    /// Resolves the caller of a request from its Authorization header; `sessions` knows the
+    /// temporary credentials handed out by AssumeRole.
     pub fn authenticate(
         &self,
         header: Option<&str>,
+        sessions: impl Fn(&str) -> Option<Principal>,
     ) -> Result<(Principal, CredentialScope), KmsError> {
         let scope = parse_authorization(header)?;
-        let principal = self.lookup(&scope.access_key_id).cloned().ok_or_else(|| {
+        let found = self
+            .lookup(&scope.access_key_id)
+            .cloned()
+            .or_else(|| sessions(&scope.access_key_id));
+        let principal = found.ok_or_else(|| {
             KmsError::new(
                 KmsErrorCode::UnrecognizedClientException,
                 "The security token included in the request is invalid.",
@@ -187,17 +249,36 @@ mod tests {
     fn unknown_access_keys_are_unrecognized() {
         let table = CallerTable::sandbox_default();
         let err = table
-            .authenticate(Some(
-                "AWS4-HMAC-SHA256 Credential=AKIAUNKNOWN/20260101/us-east-2/kms/aws4_request",
-            ))
+            .authenticate(
+                Some("AWS4-HMAC-SHA256 Credential=AKIAUNKNOWN/20260101/us-east-2/kms/aws4_request"),
+                |_| None,
+            )
             .unwrap_err();
         assert_eq!(err.code, KmsErrorCode::UnrecognizedClientException);
         let (anthropic, _) = table
-            .authenticate(Some(
-                "AWS4-HMAC-SHA256 Credential=ANTHROPICSANDBOXKEY1/20260101/us-east-2/kms/aws4_request",
-            ))
+            .authenticate(
+                Some(
+                    "AWS4-HMAC-SHA256 Credential=ANTHROPICSANDBOXKEY1/20260101/us-east-2/kms/aws4_request",
+                ),
+                |_| None,
+            )
             .unwrap();
         assert_eq!(anthropic.account, ANTHROPIC_ACCOUNT_ID);
+    }
+
+    #[test]
+    fn role_trust_and_external_id() {
+        let role = AssumableRole {
+            role_arn: "arn:aws:iam::111122223333:role/cmek".into(),
+            trusted: vec!["arn:aws:iam::111122223333:root".into()],
+            external_id: Some("ext-1".into()),
+        };
+        let admin = Principal::from_arn("arn:aws:iam::111122223333:user/a").unwrap();
+        let outsider = Principal::from_arn("arn:aws:iam::999999999999:user/b").unwrap();
+        role.admits(&admin, Some("ext-1")).unwrap();
+        assert!(role.admits(&admin, None).is_err());
+        assert!(role.admits(&admin, Some("ext-2")).is_err());
+        assert!(role.admits(&outsider, Some("ext-1")).is_err());
     }
 
     #[test]

@@ -6,11 +6,13 @@
 //! [`KeyPolicyAuthorizer`], including the policy-lockout check), aliases, tags, rotation
 //! settings, paging, regions and accounts (callers are identified by their SigV4 access key id,
 //! see [`identity`]), and real AES-256-GCM cryptography with the encryption context bound as AAD.
-//! It also answers STS `GetCallerIdentity` on the same endpoint.
+//! Keys whose deletion waiting period has ended are deleted (with their aliases) at the next
+//! request. It also answers STS `GetCallerIdentity` and `AssumeRole` (for roles registered in the
+//! [`CallerTable`]) on the same endpoint.
 //!
 //! What it does not model: IAM identity policies (account-level operations are allowed to every
 //! recognized caller in its own account), grants, key material rotation (recorded, not performed),
-//! asymmetric cryptography, the end of a deletion waiting period, and signature verification.
+//! asymmetric cryptography, and signature verification.
 //!
 //! Wiring: build a [`KmsEmulator`] with a [`CallerTable`], an authorizer and a request-log sink,
 //! then serve [`router`] on a listener. Persist with [`KmsEmulator::to_snapshot`] (contains key
@@ -30,5 +32,5 @@ mod sts;
 pub use authz::{AuthzDecision, KeyPolicyAuthorizer, KmsRequestContext};
 pub use emulator::{KmsEmulator, KmsLogEntry, KmsLogSink, KmsOutcome, SnapshotError};
 pub use error::{KmsError, KmsErrorCode};
-pub use identity::{CallerTable, Principal};
+pub use identity::{AssumableRole, CallerTable, Principal};
 pub use server::router;

@@ -52,7 +52,7 @@ async fn serve(State(emulator): State<Arc<KmsEmulator>>, request: Request) -> Re
     let headers = parts.headers;
     match header_str(&headers, "x-amz-target") {
         Some(target) => serve_kms(&emulator, &headers, target, source_ip, &bytes),
-        None if sts::is_get_caller_identity(&bytes) => serve_sts(&emulator, &headers),
+        None if sts::is_sts_request(&bytes) => sts::serve(&emulator, &headers, &bytes),
         None => KmsError::new(
             KmsErrorCode::UnknownOperationException,
             "The request has no X-Amz-Target header",
@@ -61,7 +61,7 @@ async fn serve(State(emulator): State<Arc<KmsEmulator>>, request: Request) -> Re
     }
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -74,7 +74,7 @@ fn serve_kms(
 ) -> Response {
     let operation = target.strip_prefix(TARGET_PREFIX).unwrap_or(target);
     let authorization = header_str(headers, "authorization");
-    let (principal, scope) = match emulator.callers().authenticate(authorization) {
+    let (principal, scope) = match emulator.authenticate(authorization) {
         Ok(found) => found,
         Err(error) => {
             let caller = identity::parse_authorization(authorization)
@@ -129,20 +129,4 @@ fn serve_kms(
             .into_response(),
         Err(error) => error.into_response(),
     }
-}
-
-fn serve_sts(emulator: &KmsEmulator, headers: &HeaderMap) -> Response {
-    let (response, caller, ok) =
-        sts::handle(emulator.callers(), header_str(headers, "authorization"));
-    emulator.log(KmsLogEntry {
-        operation: "sts:GetCallerIdentity".to_string(),
-        caller,
-        key_id: None,
-        outcome: if ok {
-            KmsOutcome::Ok
-        } else {
-            KmsOutcome::Error(KmsErrorCode::UnrecognizedClientException)
-        },
-    });
-    response
 }

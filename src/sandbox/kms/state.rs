@@ -235,6 +235,64 @@ impl KmsState {
         }
     }
 
+    /// Deletes keys whose waiting period ended (and their aliases), as KMS does when the
+    /// deletion date passes. Returns the ids of the deleted keys.
+    pub fn purge_expired(&mut self, now: i64) -> Vec<String> {
+        let expired: Vec<String> = self
+            .keys
+            .values()
+            .filter(|k| {
+                k.state == KeyState::PendingDeletion && k.deletion_date.is_some_and(|d| d <= now)
+            })
+            .map(|k| k.key_id.clone())
+            .collect();
+        for key_id in &expired {
+            self.keys.remove(key_id);
+        }
+        self.aliases
+            .retain(|a| !expired.iter().any(|id| id == &a.target_key_id));
+        expired
+    }
+
+    /// Checks the invariants a snapshot must keep (see the module docs).
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for (id, key) in &self.keys {
+            if id != &key.key_id {
+                return Err(format!("key entry `{id}` holds key `{}`", key.key_id));
+            }
+            let expected = format!("arn:aws:kms:{}:{}:key/{id}", key.region, key.account);
+            if key.arn != expected {
+                return Err(format!(
+                    "key `{id}` has ARN `{}`, expected `{expected}`",
+                    key.arn
+                ));
+            }
+            if key.seq >= self.next_seq {
+                return Err(format!("key `{id}` has sequence number beyond next_seq"));
+            }
+        }
+        for (index, alias) in self.aliases.iter().enumerate() {
+            match self.keys.get(&alias.target_key_id) {
+                Some(key) if key.account == alias.account && key.region == alias.region => {}
+                _ => {
+                    return Err(format!(
+                        "alias `{}` targets `{}`, which is not a key of its account and region",
+                        alias.name, alias.target_key_id
+                    ));
+                }
+            }
+            let duplicate = self.aliases[..index].iter().any(|other| {
+                other.name == alias.name
+                    && other.account == alias.account
+                    && other.region == alias.region
+            });
+            if duplicate {
+                return Err(format!("alias `{}` appears twice", alias.name));
+            }
+        }
+        Ok(())
+    }
+
     /// Keys of one account and region in creation order.
     pub fn keys_in(&self, account: &str, region: &str) -> Vec<&KmsKey> {
         let mut keys: Vec<&KmsKey> = self
@@ -325,6 +383,33 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    #[test]
+    fn expired_deletions_are_purged_with_their_aliases() {
+        let mut s = state();
+        s.next_seq = 1;
+        s.check_invariants().unwrap();
+        assert!(s.purge_expired(100).is_empty());
+        let key = s.key_mut("k1").unwrap();
+        key.state = KeyState::PendingDeletion;
+        key.deletion_date = Some(100);
+        assert!(s.purge_expired(99).is_empty());
+        assert_eq!(s.purge_expired(100), vec!["k1".to_string()]);
+        assert!(s.keys.is_empty());
+        assert!(s.aliases.is_empty());
+    }
+
+    #[test]
+    fn invariants_catch_dangling_aliases_and_bad_arns() {
+        let mut s = state();
+        s.next_seq = 1;
+        s.aliases[0].target_key_id = "nope".into();
+        assert!(s.check_invariants().unwrap_err().contains("alias/prod"));
+        let mut s = state();
+        s.next_seq = 1;
+        s.key_mut("k1").unwrap().arn = "arn:aws:kms:eu-west-1:1:key/k1".into();
+        assert!(s.check_invariants().is_err());
     }
 
     #[test]
