@@ -348,7 +348,8 @@ async fn key_policy_get_put_and_lockout_check() {
     let kms = admin(&sb.endpoint);
     let policy = cmek_policy();
     let out = kms.create_key().policy(&policy).send().await.unwrap();
-    let key = out.key_metadata.unwrap().key_id;
+    let meta = out.key_metadata.unwrap();
+    let (key, arn) = (meta.key_id, meta.arn.unwrap());
 
     let got = kms
         .get_key_policy()
@@ -413,6 +414,44 @@ async fn key_policy_get_put_and_lockout_check() {
         .unwrap();
     // AccessDeniedException is not a modeled KMS error: the SDK reports it by code.
     let err = kms.get_key_policy().key_id(&key).send().await.unwrap_err();
+    assert_eq!(code(&err), "AccessDeniedException");
+
+    // Even with `kms:*` in the policy, Anthropic's role cannot manage a key of another account:
+    // those operations are same-account only. Rotation status is readable across accounts.
+    let anthropic = anthropic(&sb.endpoint);
+    anthropic
+        .get_key_rotation_status()
+        .key_id(&arn)
+        .send()
+        .await
+        .unwrap();
+    let err = anthropic
+        .get_key_policy()
+        .key_id(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "AccessDeniedException");
+    assert!(
+        err.message()
+            .unwrap()
+            .contains("cannot be used across accounts")
+    );
+    let err = anthropic
+        .tag_resource()
+        .key_id(&arn)
+        .tags(Tag::builder().tag_key("x").tag_value("y").build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "AccessDeniedException");
+    let err = anthropic
+        .create_alias()
+        .alias_name("alias/foreign")
+        .target_key_id(&arn)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "AccessDeniedException");
 }
 

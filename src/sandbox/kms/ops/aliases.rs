@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::keys::require_same_account;
 use super::paging::{Bounds, page};
 use super::{require_not_pending_deletion, required};
 use crate::sandbox::kms::emulator::Call;
@@ -68,6 +69,8 @@ fn target_key(
     let id = required(target, "targetKeyId")?;
     let key_id = state.resolve(call.scope(), id, AliasAllowed::No)?;
     let key = state.key(&key_id)?;
+    call.key_id = Some(key.key_id.clone());
+    require_same_account(call, key, action)?;
     call.authorize(key, action, &BTreeMap::new())?;
     require_not_pending_deletion(key)?;
     Ok(key_id)

@@ -253,6 +253,30 @@ pub fn list_keys(
     Ok(out)
 }
 
+/// Management actions KMS allows on a key of another account (by key ARN); every other
+/// management action is same-account only ("Cross-account use: No" in the KMS API reference).
+const CROSS_ACCOUNT_MANAGEMENT: &[&str] = &["kms:GetKeyRotationStatus"];
+
+/// Refuses a same-account-only action on another account's key. KMS documents these actions as
+/// not cross-account; the sandbox answers `AccessDeniedException` saying so.
+pub(super) fn require_same_account(
+    call: &Call<'_>,
+    key: &KmsKey,
+    action: &str,
+) -> Result<(), KmsError> {
+    if key.account == call.caller.account || CROSS_ACCOUNT_MANAGEMENT.contains(&action) {
+        Ok(())
+    } else {
+        Err(KmsError::new(
+            KmsErrorCode::AccessDeniedException,
+            format!(
+                "User: {} is not authorized to perform: {action} on resource: {} because {action} cannot be used across accounts",
+                call.caller.arn, key.arn
+            ),
+        ))
+    }
+}
+
 /// Resolves a key-id-or-ARN (no aliases) and authorizes `action` on it.
 pub(super) fn authorized_key<'s>(
     call: &mut Call<'_>,
@@ -263,6 +287,8 @@ pub(super) fn authorized_key<'s>(
     let id = required(id, "keyId")?;
     let key_id = state.resolve(call.scope(), id, AliasAllowed::No)?;
     let key = state.key_mut(&key_id)?;
+    call.key_id = Some(key.key_id.clone());
+    require_same_account(call, key, action)?;
     call.authorize(key, action, &BTreeMap::new())?;
     Ok(key)
 }
