@@ -11,6 +11,7 @@ use cmek::providers::aws::{
     AssumeRole, AwsError, AwsKms, AwsKmsConfig, CLIENT_TOKEN_TAG, NewKey, RetrySettings,
     StaticCredentials,
 };
+use cmek::sandbox::kms::KmsErrorCode;
 use cmek::sandbox::kms::identity::{
     ANTHROPIC_SANDBOX_ACCESS_KEY_ID, SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY,
 };
@@ -415,6 +416,51 @@ async fn errors_map_to_clear_variants() {
     .await;
     let err = unreachable.refresh_key(&key.arn).await.unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
+}
+
+#[tokio::test]
+async fn retries_are_bounded_and_cover_throttling_and_internal_errors() {
+    let sb = start().await;
+    let aws = adapter(&sb).await; // two attempts per call
+    let key = aws.create_key(&new_key("t-retry")).await.unwrap();
+    let attempts = |before: usize, operation: &str| {
+        sb.log_entries()[before..]
+            .iter()
+            .filter(|e| e.operation == operation)
+            .map(|e| e.outcome.to_string())
+            .collect::<Vec<_>>()
+    };
+
+    sb.emulator
+        .inject_fault("DescribeKey", KmsErrorCode::ThrottlingException, 1);
+    let before = sb.log_len();
+    aws.refresh_key(&key.arn).await.unwrap();
+    assert_eq!(
+        attempts(before, "DescribeKey"),
+        ["ThrottlingException", "ok"]
+    );
+
+    sb.emulator
+        .inject_fault("DescribeKey", KmsErrorCode::KMSInternalException, 5);
+    let before = sb.log_len();
+    let err = aws.refresh_key(&key.arn).await.unwrap_err();
+    assert!(
+        matches!(&err, AwsError::Retryable { code, .. } if code == "KMSInternalException"),
+        "{err:?}"
+    );
+    assert_eq!(
+        attempts(before, "DescribeKey").len(),
+        2,
+        "bounded by max_attempts"
+    );
+
+    let mut once = config(&sb.endpoint, SANDBOX_ADMIN_ACCESS_KEY_ID);
+    once.retry.max_attempts = 1;
+    let no_retry = AwsKms::connect(&once).await;
+    let before = sb.log_len();
+    let err = no_retry.refresh_key(&key.arn).await.unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert_eq!(attempts(before, "DescribeKey"), ["KMSInternalException"]);
 }
 
 #[tokio::test]

@@ -104,7 +104,8 @@ impl AwsKms {
         })
     }
 
-    /// Reads one key (id, ARN, or alias) with at most three calls.
+    /// Reads one key (id, ARN, or alias) with at most three calls. The credentials must belong
+    /// to the key's account: KMS serves GetKeyPolicy to the key's own account only.
     pub async fn refresh_key(&self, key: &str) -> Result<AwsKeySnapshot, AwsError> {
         let described = self
             .kms

@@ -53,6 +53,16 @@ pub struct KmsEmulator {
     /// Temporary credentials from STS AssumeRole: access key id -> principal. Not persisted:
     /// sessions end with the process, as real sessions end at their expiry.
     sessions: Mutex<BTreeMap<String, Principal>>,
+    /// Injected failures, consumed in order (tests of retry behaviour).
+    faults: Mutex<Vec<Fault>>,
+}
+
+/// A failure the emulator answers instead of running an operation, `remaining` times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fault {
+    operation: String,
+    code: KmsErrorCode,
+    remaining: u32,
 }
 
 impl std::fmt::Debug for KmsEmulator {
@@ -86,6 +96,7 @@ impl KmsEmulator {
             log,
             state: Mutex::new(KmsState::default()),
             sessions: Mutex::new(BTreeMap::new()),
+            faults: Mutex::new(Vec::new()),
         }
     }
 
@@ -136,6 +147,35 @@ impl KmsEmulator {
         })
     }
 
+    /// Makes the next `times` calls of `operation` (e.g. `DescribeKey`) fail with `code`
+    /// (e.g. `ThrottlingException`, `KMSInternalException`) before any other processing, so
+    /// tests can exercise clients' bounded retries.
+    pub fn inject_fault(&self, operation: &str, code: KmsErrorCode, times: u32) {
+        self.faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Fault {
+                operation: operation.to_string(),
+                code,
+                remaining: times,
+            });
+    }
+
+    /// Consumes one injected failure for `operation`, if any is pending.
+    fn take_fault(&self, operation: &str) -> Option<KmsError> {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let fault = faults
+            .iter_mut()
+            .find(|f| f.operation == operation && f.remaining > 0)?;
+        fault.remaining -= 1;
+        let code = fault.code;
+        faults.retain(|f| f.remaining > 0);
+        Some(KmsError::new(
+            code,
+            "injected failure (sandbox fault injection)",
+        ))
+    }
+
     /// Registers temporary credentials for an assumed role.
     pub(crate) fn add_session(&self, access_key_id: String, principal: Principal) {
         self.sessions
@@ -170,7 +210,9 @@ impl KmsEmulator {
             authorizer: self.authorizer.as_ref(),
             key_id: None,
         };
-        let result = {
+        let result = if let Some(fault) = self.take_fault(operation) {
+            Err(fault)
+        } else {
             let mut state = self.lock();
             state.purge_expired(now_epoch());
             ops::dispatch(operation, &mut call, &mut state, body)

@@ -20,6 +20,7 @@ pub enum KmsErrorCode {
     InvalidCiphertextException,
     InvalidKeyUsageException,
     InvalidMarkerException,
+    KMSInternalException,
     KMSInvalidStateException,
     LimitExceededException,
     MalformedPolicyDocumentException,
@@ -27,6 +28,7 @@ pub enum KmsErrorCode {
     NotFoundException,
     SerializationException,
     TagException,
+    ThrottlingException,
     UnknownOperationException,
     UnrecognizedClientException,
     UnsupportedOperationException,
@@ -48,6 +50,7 @@ impl KmsErrorCode {
             Self::InvalidCiphertextException => "InvalidCiphertextException",
             Self::InvalidKeyUsageException => "InvalidKeyUsageException",
             Self::InvalidMarkerException => "InvalidMarkerException",
+            Self::KMSInternalException => "KMSInternalException",
             Self::KMSInvalidStateException => "KMSInvalidStateException",
             Self::LimitExceededException => "LimitExceededException",
             Self::MalformedPolicyDocumentException => "MalformedPolicyDocumentException",
@@ -55,6 +58,7 @@ impl KmsErrorCode {
             Self::NotFoundException => "NotFoundException",
             Self::SerializationException => "SerializationException",
             Self::TagException => "TagException",
+            Self::ThrottlingException => "ThrottlingException",
             Self::UnknownOperationException => "UnknownOperationException",
             Self::UnrecognizedClientException => "UnrecognizedClientException",
             Self::UnsupportedOperationException => "UnsupportedOperationException",
@@ -63,13 +67,14 @@ impl KmsErrorCode {
         }
     }
 
-    /// HTTP status KMS uses for the code (all of these are client errors; authentication
-    /// failures are 403 as on the real endpoint).
+    /// HTTP status KMS uses for the code: 400 for client errors, 403 for authentication
+    /// failures, 500 for internal errors.
     pub fn status(self) -> StatusCode {
         match self {
             Self::MissingAuthenticationTokenException | Self::UnrecognizedClientException => {
                 StatusCode::FORBIDDEN
             }
+            Self::KMSInternalException => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
     }

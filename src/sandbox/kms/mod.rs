@@ -14,9 +14,20 @@
 //! recognized caller in its own account), grants, key material rotation (recorded, not performed),
 //! asymmetric cryptography, and signature verification.
 //!
+//! Tests can make an operation fail a number of times with [`KmsEmulator::inject_fault`]
+//! (throttling, internal errors) to exercise clients' bounded retries.
+//!
 //! Wiring: build a [`KmsEmulator`] with a [`CallerTable`], an authorizer and a request-log sink,
 //! then serve [`router`] on a listener. Persist with [`KmsEmulator::to_snapshot`] (contains key
 //! material: store it owner-only, never print it).
+//!
+//! ```text
+//! let emulator = Arc::new(KmsEmulator::new(CallerTable::sandbox_default(), authorizer, log_sink));
+//! let app = router(emulator).into_make_service_with_connect_info::<SocketAddr>();
+//! axum::serve(tokio::net::TcpListener::bind("127.0.0.1:0").await?, app).await?;
+//! // clients: endpoint http://127.0.0.1:<port>, access key identity::SANDBOX_ADMIN_ACCESS_KEY_ID
+//! // (or ANTHROPIC_SANDBOX_ACCESS_KEY_ID to act as Anthropic), any secret.
+//! ```
 
 pub mod authz;
 pub mod emulator;

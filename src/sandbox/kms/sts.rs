@@ -200,7 +200,7 @@ pub fn serve(emulator: &KmsEmulator, headers: &HeaderMap, body: &[u8]) -> Respon
             );
         }
     };
-    let caller = principal.identity_arn().to_string();
+    let caller = principal.arn.clone();
     match action.as_str() {
         "GetCallerIdentity" => {
             log(caller, KmsOutcome::Ok);
