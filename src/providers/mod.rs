@@ -12,6 +12,8 @@
 //! changes besides creation.
 
 pub mod access;
+/// AWS KMS through the official SDK.
+pub mod aws;
 pub mod bounded;
 pub mod error;
 pub mod requests;
