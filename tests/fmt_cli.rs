@@ -201,7 +201,7 @@ fn stdin_mode() {
 }
 
 #[test]
-fn directories_are_not_recursive_unless_asked() {
+fn directories_are_recursive_unless_told_otherwise() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let nested = copy_fixture(dir.path(), "01_alignment.hcl");
@@ -209,11 +209,16 @@ fn directories_are_not_recursive_unless_asked() {
     std::fs::write(dir.path().join("notes.txt"), "x=1\n").unwrap();
     let out = cmek()
         .current_dir(dir.path())
-        .args(["fmt", "--check", "."])
+        .args(["fmt", "--check", "--no-recursive", "."])
         .assert()
         .code(0);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert!(stderr.contains("--recursive"), "{stderr}");
+    assert!(stderr.contains("--no-recursive"), "{stderr}");
+    cmek()
+        .current_dir(dir.path())
+        .args(["fmt", "--check", "."])
+        .assert()
+        .code(1);
     cmek()
         .current_dir(dir.path())
         .args(["fmt", "--check", "--recursive", "."])

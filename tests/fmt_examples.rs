@@ -84,7 +84,7 @@ fn examples_and_modules_are_formatted() {
     Command::cargo_bin("cmek")
         .unwrap()
         .current_dir(root())
-        .args(["fmt", "--check", "--recursive", "examples", "modules"])
+        .args(["fmt", "--check", "examples", "modules"])
         .assert()
         .code(0)
         .stdout("");

@@ -1,9 +1,10 @@
-//! `cmek fmt [--check] [--diff] [--recursive] [PATHS]...`: rewrite spec files in canonical
+//! `cmek fmt [--check] [--diff] [--no-recursive] [PATHS]...`: rewrite spec files in canonical
 //! layout (see `crate::fmt`), keeping comments.
 //!
-//! - PATHS are files or directories (default `.`). A directory means its `*.hcl` files; its
-//!   subdirectories too only with `--recursive` (as `terraform fmt`). `-` formats stdin to
-//!   stdout.
+//! - PATHS are files or directories (default `.`). A directory means every `*.hcl` file below
+//!   it, so `cmek fmt --check examples` checks every example and module; `--no-recursive` limits
+//!   it to the directory's own files (what `terraform fmt` does by default; `-recursive` is
+//!   still accepted). `-` formats stdin to stdout.
 //! - Default: rewrites unformatted files in place (atomically) and prints each changed path.
 //! - `--check`: changes nothing; prints a unified diff per unformatted file; exit 1 if any.
 //! - `--diff`: also print the diff of each file it rewrites.
@@ -24,9 +25,12 @@ pub struct Args {
     /// Print a unified diff of the changes.
     #[arg(long)]
     pub diff: bool,
-    /// Also format `*.hcl` files in subdirectories of the given directories.
-    #[arg(long, short = 'r')]
+    /// Accepted for `terraform fmt -recursive` muscle memory; directories are recursive anyway.
+    #[arg(long, short = 'r', hide = true, conflicts_with = "no_recursive")]
     pub recursive: bool,
+    /// Only format the `*.hcl` files directly in the given directories, not in subdirectories.
+    #[arg(long)]
+    pub no_recursive: bool,
     /// Files or directories to format; `-` reads stdin and writes stdout.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
@@ -53,7 +57,8 @@ pub fn run_with(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         return format_stdin(args, out, err);
     }
 
-    let files = match files::collect(&args.paths, args.recursive) {
+    let recursive = !args.no_recursive;
+    let files = match files::collect(&args.paths, recursive) {
         Ok(f) => f,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -62,10 +67,10 @@ pub fn run_with(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     if files.is_empty() {
         for p in &args.paths {
-            if p.is_dir() && !args.recursive && files::has_nested_hcl(p) {
+            if p.is_dir() && !recursive && files::has_nested_hcl(p) {
                 let _ = writeln!(
                     err,
-                    "note: no .hcl files directly in {}; add --recursive to include subdirectories",
+                    "note: no .hcl files directly in {}; drop --no-recursive to include subdirectories",
                     p.display()
                 );
             }
