@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod argv;
+pub mod examples;
 pub mod fmt;
 pub mod force_unlock;
 pub mod init;
@@ -18,7 +19,8 @@ pub mod validate;
     version,
     about = "Policy-as-code and a safe provisioner for Anthropic customer-managed encryption keys",
     long_about = None,
-    propagate_version = true
+    propagate_version = true,
+    after_help = examples::TOP
 )]
 pub struct Cli {
     /// Run against the in-process emulators instead of real cloud and Anthropic endpoints.
@@ -32,14 +34,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and type-check a config directory, without network access.
+    #[command(after_help = examples::VALIDATE)]
     Validate(validate::Args),
     /// Rewrite spec files in canonical layout, keeping comments.
+    #[command(after_help = examples::FMT)]
     Fmt(fmt::Args),
     /// Write a commented starter config and a .gitignore for state files.
+    #[command(after_help = examples::INIT)]
     Init(init::Args),
     /// Inspect the state (list, show, pull) and move it between backends (push).
+    #[command(after_help = examples::STATE)]
     State(state::Args),
     /// Release a state lock left behind by a run that died, given its lock id.
+    #[command(after_help = examples::FORCE_UNLOCK)]
     ForceUnlock(force_unlock::Args),
 }
 

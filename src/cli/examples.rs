@@ -1,0 +1,43 @@
+//! The "Examples:" section of each command's `--help`, kept apart from the argument definitions
+//! so the help text reads as a whole.
+
+pub const TOP: &str = "\
+Examples:
+  cmek init keys --provider aws          write a commented starter config
+  cmek validate keys                     parse and type-check, no network
+  cmek fmt --check keys                  is every spec file canonically formatted?
+
+Run `cmek help <command>` for each command's options and examples.";
+
+pub const VALIDATE: &str = "\
+Examples:
+  cmek validate                          the config in the current directory
+  cmek validate examples/quickstart      another directory
+  cmek validate --format json keys       diagnostics as JSON, for editors and CI
+  cmek validate -var region=us-east-2    set a variable (also -var-file, CMEK_VAR_<name>)";
+
+pub const FMT: &str = "\
+Examples:
+  cmek fmt                               rewrite every *.hcl file below the current directory
+  cmek fmt --check examples modules      change nothing; print a diff and exit 1 if unformatted
+  cmek fmt --no-recursive keys           only the files directly in keys/
+  cat main.cmek.hcl | cmek fmt -         format standard input to standard output";
+
+pub const INIT: &str = "\
+Examples:
+  cmek init keys --provider aws                                 AWS KMS, Claude Platform
+  cmek init keys --provider gcp                                 Google Cloud KMS
+  cmek init keys --provider aws --platform claude_platform_aws  Claude Platform on AWS
+  cmek init keys --provider azure --platform claude_enterprise  Azure, Claude Enterprise";
+
+pub const STATE: &str = "\
+Examples:
+  cmek state list keys                   every managed address
+  cmek state show key.aws.prod keys      one entry with its protection history
+  cmek state pull keys > backup.json     the state document
+  cmek state push backup.json keys       replace the state (lineage and serial are checked)";
+
+pub const FORCE_UNLOCK: &str = "\
+Examples:
+  cmek force-unlock 6f0c9e1a-0d2b-4a57-9c1e-3b1f2a4d5e6f keys
+    (the lock id is printed by the command that found the lock held)";
