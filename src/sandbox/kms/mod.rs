@@ -36,6 +36,7 @@ pub mod error;
 pub mod identity;
 mod ops;
 pub mod policy_doc;
+pub mod policy_authorizer;
 pub mod server;
 pub mod state;
 mod sts;
