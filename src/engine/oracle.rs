@@ -565,11 +565,17 @@ fn aws_flips(old: &Value, new: &Value, requests: &AnthropicRequests) -> Vec<Flip
 // ---------------------------------------------------------------------------------------------
 // Diff lines
 
+/// The statement in words (`allows ... to use ... on this key, only when ...`), without the
+/// Sid the line already names.
 fn statement_words(s: &crate::policy::aws::document::Statement) -> String {
     let doc = PolicyDocument::new(vec![s.clone()]);
+    let prefix = format!("{}: ", sid(s));
     describe_access(&doc)
         .into_iter()
-        .map(|l| l.text)
+        .map(|l| match l.text.strip_prefix(&prefix) {
+            Some(rest) => rest.to_string(),
+            None => l.text,
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
