@@ -76,7 +76,8 @@ fn quickstart_from_scratch_creates_the_documented_policy() {
         condition["StringEquals"]["kms:EncryptionContext:anthropic:org_uuid"],
         json!(ORG)
     );
-    let compartments = &condition["StringEqualsIfExists"]["kms:EncryptionContext:anthropic:compartment_uuid"];
+    let compartments =
+        &condition["StringEqualsIfExists"]["kms:EncryptionContext:anthropic:compartment_uuid"];
     for c in [ZERO.to_string(), compartment("a"), compartment("b")] {
         assert!(
             compartments.as_array().unwrap().contains(&json!(c)),
@@ -138,12 +139,16 @@ fn as_kms_returns_it(policy: &Value) -> Value {
             list.reverse();
         }
         if let Some(list) = s
-            .pointer_mut("/Condition/StringEqualsIfExists/kms:EncryptionContext:anthropic:compartment_uuid")
+            .pointer_mut(
+                "/Condition/StringEqualsIfExists/kms:EncryptionContext:anthropic:compartment_uuid",
+            )
             .and_then(Value::as_array_mut)
         {
             list.reverse();
         }
-        if let Some(org) = s.pointer_mut("/Condition/StringEquals/kms:EncryptionContext:anthropic:org_uuid") {
+        if let Some(org) =
+            s.pointer_mut("/Condition/StringEquals/kms:EncryptionContext:anthropic:org_uuid")
+        {
             *org = json!([org.clone()]);
         }
     }
@@ -272,11 +277,13 @@ fn safe005_refuses_an_unreadable_policy() {
         json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 7}]}),
     );
     let plan = plan_with(&d, &p, &o, &ORACLE);
-    assert!(rules(&plan).contains(&RuleId::Safe005), "{:#?}", plan.refusals);
     assert!(
+        rules(&plan).contains(&RuleId::Safe005),
+        "{:#?}",
         plan.refusals
-            .iter()
-            .any(|r| r.why.contains("cannot prove")),
+    );
+    assert!(
+        plan.refusals.iter().any(|r| r.why.contains("cannot prove")),
         "{:#?}",
         plan.refusals
     );
@@ -316,10 +323,7 @@ fn safe007_refuses_dropping_an_org_uuid_in_use() {
 #[test]
 fn widening_passes_and_adds_the_compartment_before_the_attach() {
     let (mut d, p, mut o) = converged_quickstart(&ORACLE);
-    add_workspace(
-        &mut d,
-        workspace("c", Some(&Address::external_key("prod"))),
-    );
+    add_workspace(&mut d, workspace("c", Some(&Address::external_key("prod"))));
     o.workspaces
         .insert(Address::workspace("c"), observed_workspace("c", None));
     let plan = plan_with(&d, &p, &o, &ORACLE);
@@ -334,8 +338,9 @@ fn widening_passes_and_adds_the_compartment_before_the_attach() {
         })
         .expect("an access update");
     assert!(
-        diff.iter().any(|l| l.starts_with("~ statement AllowAnthropicCMEKCrypto")
-            && l.contains(&format!("adds {}", compartment("c")))),
+        diff.iter()
+            .any(|l| l.starts_with("~ statement AllowAnthropicCMEKCrypto")
+                && l.contains(&format!("adds {}", compartment("c")))),
         "{diff:#?}"
     );
     let attach = plan
@@ -388,14 +393,20 @@ fn narrowed_reports_both_directions_with_the_evaluator_reason() {
     let lost = ORACLE.narrowed(&full, &no_crypto, &requests);
     // validation encrypt + decrypt, traffic encrypt + decrypt.
     assert_eq!(lost.len(), 4, "{lost:#?}");
-    assert!(lost.iter().all(|f| f.old == Decision::Allow && f.new == Decision::Deny));
+    assert!(
+        lost.iter()
+            .all(|f| f.old == Decision::Allow && f.new == Decision::Deny)
+    );
     assert!(lost.iter().any(|f| f.request.contains("wrkspc_a")));
     assert!(lost[0].reason.starts_with("denied:"), "{}", lost[0].reason);
     let gained = ORACLE.narrowed(&no_crypto, &full, &requests);
     assert_eq!(gained.len(), 4);
     assert!(gained.iter().all(|f| f.new == Decision::Allow));
     assert_eq!(
-        ORACLE.bound_org_uuids(&full).into_iter().collect::<Vec<_>>(),
+        ORACLE
+            .bound_org_uuids(&full)
+            .into_iter()
+            .collect::<Vec<_>>(),
         vec![ORG.to_string()]
     );
 }
@@ -429,16 +440,26 @@ fn gcp_and_azure_narrowing_is_simulated() {
     narrowed.bindings.remove("roles/cloudkms.viewer");
     let lost = ORACLE.narrowed(&gcp, &AccessDoc::GcpBindings(narrowed), &requests);
     assert_eq!(lost.len(), 1, "{lost:#?}");
-    assert!(lost[0].request.contains("cloudkms.cryptoKeys.get"), "{lost:#?}");
+    assert!(
+        lost[0].request.contains("cloudkms.cryptoKeys.get"),
+        "{lost:#?}"
+    );
     // Azure: dropping unwrapKey from the key operations loses decrypt.
     let azure = o.keys[&za].access.clone();
     let AccessDoc::AzureAssignment(mut narrowed) = azure.clone() else {
         panic!()
     };
     narrowed.key_ops.remove("unwrapKey");
-    let lost = ORACLE.narrowed(&azure, &AccessDoc::AzureAssignment(narrowed.clone()), &requests);
+    let lost = ORACLE.narrowed(
+        &azure,
+        &AccessDoc::AzureAssignment(narrowed.clone()),
+        &requests,
+    );
     assert_eq!(lost.len(), 2, "{lost:#?}");
-    assert!(lost.iter().all(|f| f.request.starts_with("unwrapKey")), "{lost:#?}");
+    assert!(
+        lost.iter().all(|f| f.request.starts_with("unwrapKey")),
+        "{lost:#?}"
+    );
     assert!(
         ORACLE
             .statement_diff(&azure, &AccessDoc::AzureAssignment(narrowed))
@@ -461,7 +482,8 @@ fn unknown_aws_account_never_renders_a_usable_policy() {
         })
         .expect("create");
     assert!(
-        diff.iter().any(|l| l.contains("account that owns the key is unknown")),
+        diff.iter()
+            .any(|l| l.contains("account that owns the key is unknown")),
         "{diff:#?}"
     );
 }

@@ -125,7 +125,10 @@ async fn anthropic_uses_a_key_with_the_rendered_policy() {
         assert_eq!(out.plaintext.unwrap().into_inner(), vec![7u8; 32]);
     }
     let described = a.describe_key().key_id(&key).send().await.unwrap();
-    assert_eq!(described.key_metadata.unwrap().arn.as_deref(), Some(key.as_str()));
+    assert_eq!(
+        described.key_metadata.unwrap().arn.as_deref(),
+        Some(key.as_str())
+    );
     // A compartment the policy does not list is refused.
     let err = encrypt(&a, &key, ORG, "11111111-2222-4333-8444-555555555555")
         .await

@@ -34,8 +34,7 @@ use serde_json::{Value, json};
 
 use crate::plan::input::{
     AccessDoc, AnthropicRequests, AzureAccess, AzureRoleAssignment, CompartmentStatus,
-    CompartmentUse, Decision, DesiredAccessInput, Flip, GcpAccess, ORG_LABEL_PREFIX,
-    PolicyOracle,
+    CompartmentUse, Decision, DesiredAccessInput, Flip, GcpAccess, ORG_LABEL_PREFIX, PolicyOracle,
 };
 use crate::policy::aws::canonical::canonicalize;
 use crate::policy::aws::condition::{BaseOperator, OperatorKind};
@@ -50,11 +49,11 @@ use crate::policy::describe::describe_access;
 use crate::policy::gcp::eval::GcpKeyAccess;
 use crate::policy::gcp::iam::{Binding, IamPolicy};
 use crate::policy::identities::identities;
+use crate::policy::render::aws as render_aws;
 use crate::policy::render::{
     AwsAccessInput, AzureAccessInput, GcpAccessInput, RenderError, render_aws_policy,
     render_azure_access, render_gcp_access,
 };
-use crate::policy::render::aws as render_aws;
 use crate::policy::simulate::{
     AccessModel, AnthropicRequest, Check, Expected, Purpose, aws_requests, azure_requests,
     gcp_requests,
@@ -140,7 +139,9 @@ fn render(input: &DesiredAccessInput<'_>) -> Result<AccessDoc, RenderError> {
                 input.protects_pre_current_data,
                 Vec::new(),
             );
-            Ok(AccessDoc::AwsPolicy(render_aws_policy(&aws_input)?.to_json()))
+            Ok(AccessDoc::AwsPolicy(
+                render_aws_policy(&aws_input)?.to_json(),
+            ))
         }
         KeyKind::Gcp(spec) => {
             let required =
@@ -341,7 +342,9 @@ fn gcp_model(g: &GcpAccess) -> GcpKeyAccess {
                 .bindings
                 .iter()
                 .filter(|(_, m)| !m.is_empty())
-                .map(|(role, members)| Binding::new(role.clone(), members.iter().cloned().collect()))
+                .map(|(role, members)| {
+                    Binding::new(role.clone(), members.iter().cloned().collect())
+                })
                 .collect(),
         },
         key_ring: None,

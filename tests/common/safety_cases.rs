@@ -347,4 +347,3 @@ pub fn run_table(oracle: &dyn PolicyOracle) {
     }
     assert_eq!(covered.len(), 7, "SAFE001-007 covered here, SAFE008 below");
 }
-

@@ -49,7 +49,8 @@ pub struct PolicyLibraryAuthorizer {
 
 impl std::fmt::Debug for PolicyLibraryAuthorizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyLibraryAuthorizer").finish_non_exhaustive()
+        f.debug_struct("PolicyLibraryAuthorizer")
+            .finish_non_exhaustive()
     }
 }
 
@@ -170,7 +171,11 @@ mod tests {
             ),
         );
         assert!(!other.allowed);
-        assert!(other.reason.contains("no Allow statement names"), "{}", other.reason);
+        assert!(
+            other.reason.contains("no Allow statement names"),
+            "{}",
+            other.reason
+        );
         assert_eq!(a.cached_policies(), 1);
     }
 
