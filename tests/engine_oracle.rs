@@ -207,6 +207,9 @@ fn safe005_refuses_dropping_a_formerly_attached_workspace() {
     assert!(why.contains("kms:Decrypt"), "{why}");
     assert!(why.contains("wrkspc_old"), "{why}");
     assert!(why.contains(&compartment("old")), "{why}");
+    insta::with_settings!({ snapshot_path => "../snapshots/engine", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("safe005_formerly_attached_refusal", cmek::plan::render::text::render(&plan, false));
+    });
     // Near case: rendered by cmek (no `policy`), the formerly attached compartment is kept.
     let (d, p2, o2) = {
         let mut d2 = d.clone();

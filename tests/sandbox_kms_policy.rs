@@ -152,6 +152,11 @@ async fn the_org_condition_is_exact_and_case_sensitive() {
                 && err.contains("kms:EncryptionContext:anthropic:org_uuid"),
             "the reason names the statement and the failed condition: {err}"
         );
+        if org == OTHER_ORG {
+            insta::with_settings!({ snapshot_path => "../snapshots/engine", prepend_module_to_snapshot => false }, {
+                insta::assert_snapshot!("kms_sandbox_wrong_org_denial", err.replace(&key, "<key arn>"));
+            });
+        }
     }
     // Without the org UUID at all (a validation probe): denied as well.
     let err = a
