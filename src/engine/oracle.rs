@@ -6,7 +6,14 @@
 //! - `canonical_eq` compares canonical forms (`policy::aws::canonical` for AWS; normalized sets
 //!   for GCP and Azure).
 //! - `statement_diff` turns `policy::aws::diff` into one line per change, in words.
-//! - `narrowed` simulates Anthropic's requests (`policy::simulate`) against both documents.
+//! - `narrowed` simulates Anthropic's requests (`policy::simulate`) against both documents:
+//!   validation (when asked), the traffic of every workspace in the request set (formerly
+//!   attached ones: `kms:Decrypt`; on Claude Platform on AWS too, which the simulator's set
+//!   leaves out), and — always — reads of data written under an older policy shape (no org UUID
+//!   in the context): if the old document allowed them, data may depend on them. Needed requests
+//!   allowed before and denied after are reported with the evaluator's explanation; requests
+//!   that gain access are reported too (`Deny -> Allow`). Validation probes that must be denied
+//!   are never reported as a loss.
 //! - `bound_org_uuids` reads the organization condition values, labels or tags.
 //!
 //! Conventions for the plan's GCP and Azure access documents (the adapters that build
@@ -42,7 +49,8 @@ use crate::policy::aws::diff::{FieldChange, StatementChange, diff_policies};
 use crate::policy::aws::document::{Effect, PolicyDocument, PrincipalType};
 use crate::policy::aws::eval::CompiledPolicy;
 use crate::policy::aws::parse::parse_policy_value;
-use crate::policy::aws::principal::{is_account_id, parse_arn};
+use crate::policy::aws::principal::{RequestPrincipal, is_account_id, parse_arn};
+use crate::policy::aws::request::Request;
 use crate::policy::azure::eval::{AzureKeyAccess, AzureKeyState};
 use crate::policy::azure::rbac::{RoleAssignment, definition_guid, role_definition_guid};
 use crate::policy::describe::describe_access;
@@ -56,7 +64,7 @@ use crate::policy::render::{
 };
 use crate::policy::simulate::{
     AccessModel, AnthropicRequest, Check, Expected, Purpose, aws_requests, azure_requests,
-    gcp_requests,
+    gcp_requests, workspace_arn,
 };
 use crate::spec::model::{KeyKind, Platform};
 
@@ -534,9 +542,10 @@ fn aws_flips(old: &Value, new: &Value, requests: &AnthropicRequests) -> Vec<Flip
         Err(e) => return unprovable(e.to_string()),
     };
     list.retain(|r| keep_request(r, requests));
-    // Claude Platform on AWS: use the workspace ARN the documents list, when they list one for
-    // the workspace (same account and region as the key).
     if requests.platform == Platform::ClaudePlatformAws {
+        list.extend(cpoa_former_reads(&input, &facts));
+        // Use the workspace ARN the documents list, when they list one for the workspace (same
+        // account and region as the key).
         for r in &mut list {
             if let Purpose::Traffic { workspace_id, .. } = &r.purpose
                 && let Some(arn) = facts
@@ -563,6 +572,41 @@ fn aws_flips(old: &Value, new: &Value, requests: &AnthropicRequests) -> Vec<Flip
         &list,
         &who,
     )
+}
+
+/// Claude Platform on AWS: the simulator's request set covers live workspaces only; data a
+/// formerly attached workspace wrote still needs `kms:Decrypt` with its compartment.
+fn cpoa_former_reads(
+    input: &AwsAccessInput,
+    facts: &AwsSimulationFacts,
+) -> Vec<AnthropicRequest<Request>> {
+    let Ok(ids) = identities() else {
+        return Vec::new();
+    };
+    input
+        .compartments
+        .iter()
+        .filter(|c| c.status == render_aws::CompartmentStatus::FormerlyAttached)
+        .map(|c| {
+            let arn = workspace_arn(&input.region, &input.account_id, &c.workspace_id);
+            AnthropicRequest {
+                id: format!("former/{}/kms:Decrypt", c.workspace_id),
+                purpose: Purpose::Traffic {
+                    workspace_id: c.workspace_id.clone(),
+                    compartment: c.uuid.clone(),
+                },
+                expected: Expected::Allowed,
+                request: Request::new(
+                    RequestPrincipal::service(ids.aws.service_principal.clone()),
+                    "kms:Decrypt",
+                    facts.key_arn.clone(),
+                )
+                .with_encryption_context(&ids.aws.compartment_context_key, &c.uuid)
+                .with("aws:SourceArn", &arn)
+                .with("aws:SourceAccount", &input.account_id),
+            }
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -825,6 +869,69 @@ mod tests {
         let poison = render_error_doc("no account");
         assert!(!oracle.canonical_eq(&poison, &poison));
         assert!(oracle.statement_diff(&good, &poison)[0].contains("no account"));
+    }
+
+    #[test]
+    fn claude_platform_on_aws_keeps_former_workspaces_readable() {
+        use crate::spec::model::{AwsKeySpec, KeySpec};
+        let spec = KeySpec {
+            address: crate::address::Address::key(crate::address::Cloud::Aws, "k"),
+            kind: KeyKind::Aws(AwsKeySpec {
+                region: "us-east-2".into(),
+                alias: None,
+                description: String::new(),
+                rotation: true,
+                rotation_period_days: None,
+                admins: None,
+                multi_region: false,
+                compartment_scoping: true,
+                tags: BTreeMap::new(),
+                policy: None,
+            }),
+            origin: crate::spec::model::Origin {
+                file: "main.cmek.hcl".into(),
+                line: 1,
+                column: 1,
+            },
+        };
+        let former = CompartmentUse {
+            workspace_id: "wrkspc_old".into(),
+            compartment_uuid: "7d3e9a10-4b2c-4f8e-9a1d-5c6b7e8f9a0b".into(),
+            status: CompartmentStatus::FormerlyAttached,
+        };
+        let live = CompartmentUse {
+            workspace_id: "wrkspc_new".into(),
+            compartment_uuid: "8e4f0b21-5c3d-4a9f-8b2e-6d7c8f9a0b1c".into(),
+            status: CompartmentStatus::Attached,
+        };
+        let orgs = vec!["4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f".to_string()];
+        let render = |uses: &[CompartmentUse]| {
+            LibraryOracle.render_desired_access(&DesiredAccessInput {
+                key: &spec,
+                platform: Platform::ClaudePlatformAws,
+                aws_account: Some("111122223333"),
+                compartments: uses,
+                org_uuids: &orgs,
+                protects_pre_current_data: false,
+            })
+        };
+        let both = render(&[former.clone(), live.clone()]);
+        let only_live = render(std::slice::from_ref(&live));
+        let requests = AnthropicRequests {
+            platform: Platform::ClaudePlatformAws,
+            org_uuids: orgs.clone(),
+            validation: true,
+            workspaces: vec![former, live],
+        };
+        let lost = LibraryOracle.narrowed(&both, &only_live, &requests);
+        assert_eq!(lost.len(), 1, "{lost:#?}");
+        assert!(
+            lost[0]
+                .request
+                .starts_with("kms:Decrypt by aws-external-anthropic")
+        );
+        assert!(lost[0].request.contains("wrkspc_old"));
+        assert!(LibraryOracle.narrowed(&only_live, &both, &requests)[0].new == Decision::Allow);
     }
 
     #[test]
