@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod oracle;
+pub mod safety_cases;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -244,9 +245,14 @@ fn workspaces_by_key(d: &Desired) -> BTreeMap<Address, Vec<CompartmentUse>> {
     out
 }
 
-/// The world as a successful apply of `d` leaves it.
+/// The world as a successful apply of `d` leaves it (access rendered by the test double).
 pub fn converged(d: &Desired) -> (Prior, Observed) {
-    let oracle = TestOracle;
+    converged_with(d, &TestOracle)
+}
+
+/// The world as a successful apply of `d` leaves it, with every key's access as `oracle`
+/// renders it (the engine tests pass the real policy library).
+pub fn converged_with(d: &Desired, oracle: &dyn PolicyOracle) -> (Prior, Observed) {
     let mut prior = Prior {
         lineage: LINEAGE.to_string(),
         serial: 7,
@@ -402,5 +408,14 @@ pub fn many(n: usize) -> Desired {
 }
 
 pub fn plan(d: &Desired, prior: &Prior, observed: &Observed) -> cmek::plan::Plan {
-    cmek::plan::make_plan(d, prior, observed, &TestOracle).expect("plan")
+    plan_with(d, prior, observed, &TestOracle)
+}
+
+pub fn plan_with(
+    d: &Desired,
+    prior: &Prior,
+    observed: &Observed,
+    oracle: &dyn PolicyOracle,
+) -> cmek::plan::Plan {
+    cmek::plan::make_plan(d, prior, observed, oracle).expect("plan")
 }
