@@ -9,6 +9,7 @@ pub mod argv;
 pub mod fmt;
 pub mod force_unlock;
 pub mod init;
+pub mod review;
 pub mod state;
 pub mod validate;
 
@@ -37,6 +38,8 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Write a commented starter config and a .gitignore for state files.
     Init(init::Args),
+    /// Write (--out) or check (--check) a deterministic access review per key.
+    Review(review::Args),
     /// Inspect the state (list, show, pull) and move it between backends (push).
     State(state::Args),
     /// Release a state lock left behind by a run that died, given its lock id.
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
+        Command::Review(args) => review::run(args),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
     }
