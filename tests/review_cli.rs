@@ -70,7 +70,9 @@ fn check_passes_after_out_and_fails_with_a_diff_after_a_change() {
     let (code, out, _) = cmek(&["review", ".", "--check", "reviews"], p);
     assert_eq!(code, 1);
     assert!(out.contains("--- a/key.aws.quickstart.md\n+++ b/key.aws.quickstart.md\n"));
-    assert!(out.contains("+- AllowKeyAdministration: allows arn:aws:iam::111122223333:role/KeyAdmins"));
+    assert!(
+        out.contains("+- AllowKeyAdministration: allows arn:aws:iam::111122223333:role/KeyAdmins")
+    );
     insta::with_settings!({ snapshot_path => "../snapshots/review", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("check_diff_after_adding_an_admin", out);
     });
@@ -125,7 +127,11 @@ fn output_does_not_depend_on_the_directory_it_runs_from() {
         fs::read_to_string(p.join("a/key.aws.quickstart.md")).unwrap(),
         fs::read_to_string(p.join("b/key.aws.quickstart.md")).unwrap()
     );
-    assert!(!fs::read_to_string(p.join("a/key.aws.quickstart.md")).unwrap().contains(abs));
+    assert!(
+        !fs::read_to_string(p.join("a/key.aws.quickstart.md"))
+            .unwrap()
+            .contains(abs)
+    );
 }
 
 #[test]

@@ -6,7 +6,9 @@ use crate::policy::aws::canonical::canonicalize;
 use crate::policy::aws::parse_policy_value;
 use crate::policy::describe::describe_access;
 use crate::policy::render::aws::{AwsAccessInput, render_aws_policy};
-use crate::policy::simulate::{ExternalGrant, ExternalPrincipal, aws_external_access, simulate_aws_policy};
+use crate::policy::simulate::{
+    ExternalGrant, ExternalPrincipal, aws_external_access, simulate_aws_policy,
+};
 use crate::spec::model::{AwsKeySpec, Desired, KeySpec, Platform};
 
 use super::ReviewError;
@@ -119,7 +121,9 @@ pub fn review(
     let document = match &spec.policy {
         Some(value) => parse_policy_value(value)
             .map_err(|e| ReviewError::key(&key.address, format!("escape-hatch policy: {e}")))?,
-        None => render_aws_policy(&input).map_err(|e| ReviewError::key(&key.address, e.to_string()))?,
+        None => {
+            render_aws_policy(&input).map_err(|e| ReviewError::key(&key.address, e.to_string()))?
+        }
     };
     // Everything below reads the canonical form, so statement order and spelling in an
     // escape-hatch policy never change the review.
@@ -141,9 +145,19 @@ pub fn review(
         notes.push("the key id: the key ARN ends in `key/00000000-0000-0000-0000-000000000000` until the key is created".into());
     }
     let unknown = facts.unknown_compartments();
-    if !unknown.is_empty() && !escape_hatch {
+    if !unknown.is_empty() {
+        let policy_words = match (escape_hatch, platform, spec.compartment_scoping) {
+            (true, _, _) => "the escape-hatch policy below is shown as written",
+            (false, Platform::ClaudePlatform, true) => {
+                "the policy below lists the all-zeros validation compartment and the compartments known from state; `cmek apply` adds each new compartment before attaching"
+            }
+            (false, Platform::ClaudePlatformAws, true) => {
+                "the policy below lists only the compartments known from state (no compartment condition while none is known); `cmek apply` adds each new compartment before attaching"
+            }
+            (false, _, _) => "the policy below does not depend on compartments",
+        };
         notes.push(format!(
-            "the compartment UUIDs of {} workspace(s) not attached yet: shown as {UNKNOWN_COMPARTMENT}; the policy below lists the all-zeros validation compartment and the compartments known from state, and `cmek apply` adds each new compartment before attaching",
+            "the compartment UUIDs of {} workspace(s) not attached yet: shown as {UNKNOWN_COMPARTMENT}; {policy_words}",
             unknown.len()
         ));
     }
@@ -160,10 +174,13 @@ pub fn review(
                 None => format!("`{account}` (unknown offline)"),
             },
         ),
-        ("Key ARN".into(), match &facts.remote_id {
-            Some(id) => format!("`{id}`"),
-            None => "(created at apply)".into(),
-        }),
+        (
+            "Key ARN".into(),
+            match &facts.remote_id {
+                Some(id) => format!("`{id}`"),
+                None => "(created at apply)".into(),
+            },
+        ),
         (
             "Alias".into(),
             spec.alias
@@ -187,12 +204,18 @@ pub fn review(
                 Some(a) if !a.is_empty() => {
                     let mut a = a.clone();
                     a.sort();
-                    a.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+                    a.iter()
+                        .map(|x| format!("`{x}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
                 _ => "the account root only".into(),
             },
         ),
-        ("Compartment scoping".into(), yes_no(spec.compartment_scoping).into()),
+        (
+            "Compartment scoping".into(),
+            yes_no(spec.compartment_scoping).into(),
+        ),
         (
             "Policy source".into(),
             if escape_hatch {
@@ -203,11 +226,18 @@ pub fn review(
         ),
     ];
     if !spec.tags.is_empty() {
-        let tags: Vec<String> = spec.tags.iter().map(|(k, v)| format!("`{k}={v}`")).collect();
+        let tags: Vec<String> = spec
+            .tags
+            .iter()
+            .map(|(k, v)| format!("`{k}={v}`"))
+            .collect();
         header.push(("Tags".into(), tags.join(", ")));
     }
 
-    let access = describe_access(&canonical).into_iter().map(|l| l.text).collect();
+    let access = describe_access(&canonical)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
     let report = simulate_aws_policy(&canonical, &input, &key_arn)?;
     let not_simulated = unknown
         .iter()

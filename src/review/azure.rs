@@ -52,8 +52,12 @@ pub fn review(
     let vault_resource_id = format!(
         "/subscriptions/{subscription}/resourceGroups/{PLACEHOLDER_RESOURCE_GROUP}/providers/Microsoft.KeyVault/vaults/{vault}"
     );
-    let input =
-        AzureAccessInput::from_spec(spec, &vault_resource_id, PLACEHOLDER_PRINCIPAL, orgs.clone());
+    let input = AzureAccessInput::from_spec(
+        spec,
+        &vault_resource_id,
+        PLACEHOLDER_PRINCIPAL,
+        orgs.clone(),
+    );
     let required =
         render_azure_access(&input).map_err(|e| ReviewError::key(&key.address, e.to_string()))?;
     let mut tags: BTreeMap<String, String> = spec.tags.clone();
@@ -84,7 +88,10 @@ pub fn review(
         ),
         (
             "Anthropic's app".into(),
-            format!("{} (client id `{}`)", ids.azure.display_name, ids.azure.client_id),
+            format!(
+                "{} (client id `{}`)",
+                ids.azure.display_name, ids.azure.client_id
+            ),
         ),
     ];
     if let Some(id) = &facts.remote_id {
@@ -115,7 +122,14 @@ pub fn review(
     let report = simulate(&access, &azure_requests(PLACEHOLDER_PRINCIPAL, &orgs)?);
     let anyone_else = azure_key_users(&access, PLACEHOLDER_PRINCIPAL)
         .iter()
-        .map(|a| format!("`{}`: {} at `{}`", a.principal_id, a.role_display(), a.scope))
+        .map(|a| {
+            format!(
+                "`{}`: {} at `{}`",
+                a.principal_id,
+                a.role_display(),
+                a.scope
+            )
+        })
         .collect();
 
     let policy = serde_json::json!({

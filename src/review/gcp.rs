@@ -87,7 +87,11 @@ pub fn review(
                 g.role,
                 g.level.word(),
                 if g.public { " (**public**)" } else { "" },
-                if g.conditional { " (with an IAM condition)" } else { "" }
+                if g.conditional {
+                    " (with an IAM condition)"
+                } else {
+                    ""
+                }
             )
         })
         .collect();

@@ -68,7 +68,9 @@ fn requests_section(out: &mut String, doc: &ReviewDoc) {
     if let Some(report) = &doc.requests {
         let failures = report.failures().count();
         out.push('\n');
-        if failures == 0 {
+        if report.outcomes.is_empty() {
+            out.push_str("No request could be simulated offline.\n");
+        } else if failures == 0 {
             out.push_str("Every simulated request gets the answer Anthropic needs.\n");
         } else {
             out.push_str(&format!(
