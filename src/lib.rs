@@ -15,6 +15,7 @@ pub mod observed;
 pub mod plan;
 pub mod policy;
 pub mod providers;
+pub mod review;
 pub mod sandbox;
 pub mod spec;
 pub mod state;

@@ -10,6 +10,7 @@ pub mod examples;
 pub mod fmt;
 pub mod force_unlock;
 pub mod init;
+pub mod review;
 pub mod state;
 pub mod validate;
 
@@ -42,6 +43,8 @@ pub enum Command {
     /// Write a commented starter config and a .gitignore for state files.
     #[command(after_help = examples::INIT)]
     Init(init::Args),
+    /// Write (--out) or check (--check) a deterministic access review per key.
+    Review(review::Args),
     /// Inspect the state (list, show, pull) and move it between backends (push).
     #[command(after_help = examples::STATE)]
     State(state::Args),
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
+        Command::Review(args) => review::run(args),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
     }
