@@ -10,6 +10,7 @@ pub mod diag;
 pub mod exit;
 pub mod fmt;
 pub mod init;
+pub mod lint;
 pub mod observed;
 pub mod plan;
 pub mod policy;

@@ -9,6 +9,7 @@ pub mod argv;
 pub mod fmt;
 pub mod force_unlock;
 pub mod init;
+pub mod lint;
 pub mod state;
 pub mod validate;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Rewrite spec files in canonical layout, keeping comments.
     Fmt(fmt::Args),
+    /// Run the CMEK rule pack over specs and key policies.
+    Lint(lint::Args),
     /// Write a commented starter config and a .gitignore for state files.
     Init(init::Args),
     /// Inspect the state (list, show, pull) and move it between backends (push).
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
     }
