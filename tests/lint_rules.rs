@@ -63,7 +63,10 @@ fn every_rule_fixture_passes_and_fails_as_named() {
             let (rules, _) = rules_of(&p);
             if name.starts_with("fail") {
                 saw.1 = true;
-                assert!(rules.contains(&id.as_str()), "{p:?} should trigger {id}: {rules:?}");
+                assert!(
+                    rules.contains(&id.as_str()),
+                    "{p:?} should trigger {id}: {rules:?}"
+                );
             } else if name.starts_with("pass") {
                 saw.0 = true;
                 assert!(!rules.contains(&id.as_str()), "{p:?} must not trigger {id}");
@@ -116,8 +119,17 @@ fn org_binding_fixture_names_each_bad_spelling() {
         .filter(|f| f.rule_id == "CMEK-AWS-007")
         .map(|f| f.message.as_str())
         .collect();
-    for needle in ["org_", "lowercase", "braces", "wildcard", "but not this organization"] {
-        assert!(msgs.iter().any(|m| m.contains(needle)), "{needle}: {msgs:#?}");
+    for needle in [
+        "org_",
+        "lowercase",
+        "braces",
+        "wildcard",
+        "but not this organization",
+    ] {
+        assert!(
+            msgs.iter().any(|m| m.contains(needle)),
+            "{needle}: {msgs:#?}"
+        );
     }
 }
 
@@ -225,8 +237,54 @@ fn every_rule_has_complete_docs() {
             "## Fix",
             "## Source",
         ] {
-            assert!(r.meta.docs.contains(section), "{} lacks {section}", r.meta.id);
+            assert!(
+                r.meta.docs.contains(section),
+                "{} lacks {section}",
+                r.meta.id
+            );
         }
         assert!(r.meta.docs.contains("anthropic-cmek.md"), "{}", r.meta.id);
+    }
+}
+
+#[test]
+fn failing_fixture_output_matches_snapshots() {
+    let mut dirs: Vec<_> = std::fs::read_dir(fixture_root())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let id = dir.file_name().unwrap().to_str().unwrap().to_string();
+        if registry::find(&id).is_none() {
+            continue;
+        }
+        let mut fails: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let n = p.file_name().unwrap().to_str().unwrap();
+                n.starts_with("fail") && !n.ends_with(".region")
+            })
+            .collect();
+        fails.sort();
+        let mut out = String::new();
+        for input in fails {
+            let region = std::fs::read_to_string(input.with_extension("region"))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|_| "us-east-2".to_string());
+            let report = lint_paths(
+                &[input.clone()],
+                &LintOptions {
+                    region: Some(region),
+                    org_uuid: Some(ORG.to_string()),
+                },
+            );
+            out.push_str(&cmek::lint::output::text::render(&report));
+        }
+        insta::with_settings!({ snapshot_path => "../snapshots/lint", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("rule_{id}_fail"), out);
+        });
     }
 }

@@ -232,13 +232,46 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
     }
     for key in desired.keys.values() {
         let text = texts.get(&key.origin.file).map(String::as_str);
-        set.subjects.push(spec_subject(
-            key,
-            &desired,
-            text,
-            &file_of(&key.origin.file),
-        ));
+        let mut subject = spec_subject(key, &desired, text, &file_of(&key.origin.file));
+        if let (Subject::Aws(a), Some(text)) = (&mut subject, text) {
+            point_into_policy_file(a, dir, text, key.origin.line);
+        }
+        set.subjects.push(subject);
     }
+}
+
+/// When the escape hatch is `policy = file("x.json")`, point statement findings into that file
+/// (only when the file still parses to the policy the spec loaded).
+fn point_into_policy_file(a: &mut AwsSubject, dir: &Path, spec_text: &str, origin_line: u32) {
+    let Some((line, _)) = policy_attribute_line(spec_text, origin_line) else {
+        return;
+    };
+    let Some(attr) = spec_text.lines().nth(line as usize - 1) else {
+        return;
+    };
+    let Some(rest) = attr.split("file(\"").nth(1) else {
+        return;
+    };
+    let Some(rel) = rest.split('"').next() else {
+        return;
+    };
+    let path = dir.join(rel);
+    let Ok(json) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let Ok(parsed) = parse_policy_text(&json) else {
+        return;
+    };
+    if a.policy.as_ref() != Some(&parsed.document) {
+        return;
+    }
+    let name = display(&path);
+    a.statement_locations = (0..parsed.document.statements.len())
+        .map(|i| match parsed.span_of(i) {
+            Some(sp) => Location::new(&name, sp.line as u32, sp.column as u32),
+            None => a.policy_origin.clone(),
+        })
+        .collect();
 }
 
 /// The line of the `policy = ...` attribute inside the key block starting at `origin_line`.

@@ -46,7 +46,7 @@ pub fn check(s: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
             out.push(Hit::new(
                 format!(
                     "statement {} lets Anthropic encrypt without a `StringEquals` condition on \
-                     `{}`",
+                     `kms:EncryptionContext:{}`",
                     st.label(i),
                     cx.ids.aws.org_context_key
                 ),
