@@ -110,7 +110,7 @@ fn every_example_lints_clean_at_fail_on_error() {
         if !dir.is_dir() {
             continue;
         }
-        let r = lint_paths(&[dir.clone()], &LintOptions::default());
+        let r = lint_paths(std::slice::from_ref(&dir), &LintOptions::default());
         assert!(r.errors.is_empty(), "{dir:?}: {:?}", r.errors);
         assert_eq!(
             r.count_at_or_above(Severity::Error),

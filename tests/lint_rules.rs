@@ -275,7 +275,7 @@ fn failing_fixture_output_matches_snapshots() {
                 .map(|s| s.trim().to_string())
                 .unwrap_or_else(|_| "us-east-2".to_string());
             let report = lint_paths(
-                &[input.clone()],
+                std::slice::from_ref(&input),
                 &LintOptions {
                     region: Some(region),
                     org_uuid: Some(ORG.to_string()),
