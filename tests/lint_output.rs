@@ -59,7 +59,7 @@ fn sarif_has_the_required_structure() {
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "cmek");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert!(rules.len() >= 27);
+    assert!(rules.len() >= 29);
     for r in rules {
         for field in [
             "id",
@@ -82,7 +82,7 @@ fn sarif_has_the_required_structure() {
         );
     }
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 6);
+    assert_eq!(results.len(), 7);
     for res in results {
         assert!(res["ruleId"].is_string());
         assert!(res["level"].is_string());

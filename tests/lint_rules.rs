@@ -187,6 +187,7 @@ fn gcp_subject(labels: BTreeMap<String, String>) -> GcpSubject {
         origin: Location::new("main.cmek.hcl", 3, 1),
         location: Some("us-east5".into()),
         protection_level: Some(GcpProtectionLevel::Hsm),
+        rotation_period_seconds: Some(90 * 86_400),
         labels: Some(labels),
         iam: None,
         binding_locations: vec![],
@@ -286,5 +287,17 @@ fn failing_fixture_output_matches_snapshots() {
         insta::with_settings!({ snapshot_path => "../snapshots/lint", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("rule_{id}_fail"), out);
         });
+    }
+}
+
+#[test]
+fn builtin_hcl_rule_files_are_well_formed_and_registered() {
+    assert!(
+        cmek::lint::hcl_rules::builtin_errors().is_empty(),
+        "{:?}",
+        cmek::lint::hcl_rules::builtin_errors()
+    );
+    for id in ["CMEK-GCP-007", "CMEK-GCP-008"] {
+        assert!(registry::find(id).is_some(), "{id}");
     }
 }

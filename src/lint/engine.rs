@@ -25,7 +25,7 @@ pub fn lint_subject(subject: &Subject, cx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in registry::all() {
         let mut hits: Vec<Hit> = Vec::new();
-        (rule.check)(subject, cx, &mut hits);
+        rule.run(subject, cx, &mut hits);
         for h in hits {
             out.push(Finding {
                 rule_id: rule.meta.id,

@@ -12,6 +12,7 @@
 pub mod engine;
 pub mod facts;
 pub mod finding;
+pub mod hcl_rules;
 pub mod input;
 pub mod output;
 pub mod registry;

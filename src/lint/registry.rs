@@ -1,26 +1,57 @@
 //! Every rule the engine runs, in id order.
 
+use super::facts::Ctx;
 use super::finding::RuleMeta;
-use super::rules::{self, CheckFn};
+use super::hcl_rules::{self, HclRule};
+use super::rules::{self, CheckFn, Hit};
+use super::subject::Subject;
+
+/// How a rule checks a subject.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// A Rust rule (`src/lint/rules/`).
+    Rust(CheckFn),
+    /// A rule from `policies/rules/*.hcl`.
+    Hcl(&'static HclRule),
+}
 
 /// A rule: its metadata and its check.
 #[derive(Clone, Copy)]
 pub struct Rule {
     pub meta: RuleMeta,
-    pub check: CheckFn,
+    pub check: Check,
+}
+
+impl Rule {
+    pub fn run(&self, subject: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
+        match self.check {
+            Check::Rust(f) => f(subject, cx, out),
+            Check::Hcl(r) => r.check(subject, out),
+        }
+    }
 }
 
 macro_rules! rule {
     ($m:ident) => {
         Rule {
             meta: rules::$m::RULE,
-            check: rules::$m::check,
+            check: Check::Rust(rules::$m::check),
         }
     };
 }
 
-/// All built-in rules.
+/// All built-in rules: the Rust rules, then the HCL rules, sorted by id.
 pub fn all() -> Vec<Rule> {
+    let mut v = rust_rules();
+    v.extend(hcl_rules::builtin().iter().map(|r| Rule {
+        meta: r.meta,
+        check: Check::Hcl(r),
+    }));
+    v.sort_by_key(|r| r.meta.id);
+    v
+}
+
+fn rust_rules() -> Vec<Rule> {
     vec![
         rule!(aws_001_anthropic_missing),
         rule!(aws_002_lookalike_principal),

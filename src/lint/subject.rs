@@ -81,6 +81,8 @@ pub struct GcpSubject {
     /// Key ring location (`us-east5`), when known.
     pub location: Option<String>,
     pub protection_level: Option<GcpProtectionLevel>,
+    /// Rotation period of a spec key (`None`: no schedule, or not known for IAM-only input).
+    pub rotation_period_seconds: Option<u64>,
     /// All labels the key will carry (spec labels plus the org label cmek adds), when known.
     pub labels: Option<BTreeMap<String, String>>,
     pub iam: Option<IamPolicy>,
