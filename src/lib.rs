@@ -11,6 +11,7 @@ pub mod engine;
 pub mod exit;
 pub mod fmt;
 pub mod init;
+pub mod lint;
 pub mod observed;
 pub mod plan;
 pub mod policy;

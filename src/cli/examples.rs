@@ -41,3 +41,16 @@ pub const FORCE_UNLOCK: &str = "\
 Examples:
   cmek force-unlock 6f0c9e1a-0d2b-4a57-9c1e-3b1f2a4d5e6f keys
     (the lock id is printed by the command that found the lock held)";
+
+pub const LINT: &str = "\
+Examples:
+  cmek lint examples/aws                                   a spec directory
+  cmek lint key-policy.json --region us-east-2 --org-uuid 4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f
+  cmek lint keys --format sarif > cmek.sarif               for GitHub code scanning
+  cmek lint keys --format github --fail-on warning         workflow annotations
+  cmek lint --explain CMEK-AWS-008                         what a rule checks and how to fix it";
+
+pub const REVIEW: &str = "\
+Examples:
+  cmek review keys --out keys/reviews      write one Markdown review per key (commit them)
+  cmek review keys --check keys/reviews    CI: print a diff and exit 1 if a review is stale";

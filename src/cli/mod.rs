@@ -10,6 +10,7 @@ pub mod examples;
 pub mod fmt;
 pub mod force_unlock;
 pub mod init;
+pub mod lint;
 pub mod review;
 pub mod state;
 pub mod validate;
@@ -40,10 +41,14 @@ pub enum Command {
     /// Rewrite spec files in canonical layout, keeping comments.
     #[command(after_help = examples::FMT)]
     Fmt(fmt::Args),
+    /// Run the CMEK rule pack over specs and key policies.
+    #[command(after_help = examples::LINT)]
+    Lint(lint::Args),
     /// Write a commented starter config and a .gitignore for state files.
     #[command(after_help = examples::INIT)]
     Init(init::Args),
     /// Write (--out) or check (--check) a deterministic access review per key.
+    #[command(after_help = examples::REVIEW)]
     Review(review::Args),
     /// Inspect the state (list, show, pull) and move it between backends (push).
     #[command(after_help = examples::STATE)]
@@ -60,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
         Command::Review(args) => review::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
     }

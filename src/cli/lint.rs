@@ -1,0 +1,113 @@
+//! `cmek lint [PATHS] [--format text|json|sarif|github] [--fail-on error|warning|info]
+//! [--region R] [--org-uuid U] [--explain ID]`: run the CMEK rule pack over spec directories,
+//! raw AWS key-policy JSON and GCP IAM policy JSON.
+//!
+//! Exit codes (DESIGN.md §4): 0 nothing at or above `--fail-on`, 1 findings, 2 unreadable input.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::exit;
+use crate::lint::finding::Severity;
+use crate::lint::output::{github, json, sarif, text};
+use crate::lint::{LintOptions, lint_paths, registry};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Spec directories, `.hcl` files (their directory is linted) and `.json` policies.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding at or above this severity remains.
+    #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// The key's region, for raw policy files.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The Anthropic organization UUID the key must be bound to, for raw policy files.
+    #[arg(long = "org-uuid")]
+    pub org_uuid: Option<String>,
+    /// Print a rule's documentation and exit.
+    #[arg(long, value_name = "RULE-ID")]
+    pub explain: Option<String>,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    if let Some(id) = &args.explain {
+        return match registry::find(id) {
+            Some(r) => {
+                let m = r.meta;
+                let _ = writeln!(
+                    stdout,
+                    "# {}: {}\n\nseverity: {}; suppressible: {}\n\n{}",
+                    m.id,
+                    m.summary,
+                    m.severity.as_str(),
+                    if m.suppressible { "yes" } else { "no" },
+                    m.docs
+                );
+                exit::code(exit::SUCCESS)
+            }
+            None => {
+                let ids: Vec<&str> = registry::all().iter().map(|r| r.meta.id).collect();
+                let hint = crate::diag::suggest::did_you_mean(id, ids.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                eprintln!("error: unknown rule `{id}`{hint}");
+                exit::code(exit::LINT_UNREADABLE)
+            }
+        };
+    }
+    let opts = LintOptions {
+        region: args.region,
+        org_uuid: args.org_uuid,
+    };
+    let report = lint_paths(&args.paths, &opts);
+    let rendered = match args.format {
+        Format::Text => text::render(&report),
+        Format::Json => json::render(&report),
+        Format::Sarif => sarif::render(&report),
+        Format::Github => github::render(&report),
+    };
+    let _ = write!(stdout, "{rendered}");
+    exit::code(exit_code(&report, args.fail_on.severity()))
+}
+
+/// 2 when an input was unreadable, 1 when a finding at or above `fail_on` remains, else 0.
+pub fn exit_code(report: &crate::lint::Report, fail_on: Severity) -> u8 {
+    if !report.errors.is_empty() {
+        exit::LINT_UNREADABLE
+    } else if report.count_at_or_above(fail_on) > 0 {
+        exit::LINT_FINDINGS
+    } else {
+        exit::SUCCESS
+    }
+}

@@ -1,0 +1,396 @@
+//! Inputs → [`Subject`]s. A directory is a spec (loaded with `crate::spec::load`; each key
+//! becomes one subject, its policy rendered from the spec or taken from the `policy` escape
+//! hatch); a `.json` file is sniffed: `Statement` → AWS key policy, `bindings` → GCP IAM policy.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::engine::LintOptions;
+use super::finding::{InputError, Location};
+use super::subject::{AwsSubject, AzureSubject, GcpSubject, Subject};
+use super::suppress::{IgnoreComment, parse_comments};
+use crate::policy::aws::principal::{PrincipalClass, classify};
+use crate::policy::aws::{PolicyDocument, PrincipalType, parse_policy_text, parse_policy_value};
+use crate::policy::gcp::iam::IamPolicy;
+use crate::policy::identities::identities;
+use crate::policy::render::aws::{AwsAccessInput, render_aws_policy};
+use crate::policy::render::azure::{AzureAccessInput, render_azure_access};
+use crate::policy::render::gcp::{GcpAccessInput, render_gcp_access};
+use crate::spec::model::{Desired, KeyKind, KeySpec, LintIgnore, Platform};
+use crate::spec::{LoadOptions, load};
+
+/// Everything collected from the inputs.
+#[derive(Debug, Default)]
+pub struct InputSet {
+    pub subjects: Vec<Subject>,
+    pub comments: Vec<IgnoreComment>,
+    pub ignores: Vec<LintIgnore>,
+    pub errors: Vec<InputError>,
+}
+
+fn display(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+/// Add the subjects of one path to `set`.
+pub fn collect(path: &Path, opts: &LintOptions, set: &mut InputSet) {
+    if path.is_dir() {
+        collect_spec(path, set);
+        return;
+    }
+    let name = display(path);
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("hcl") => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."));
+            collect_spec(&dir, set);
+        }
+        Some("json") => match std::fs::read_to_string(path) {
+            Ok(text) => collect_json(&name, &text, opts, set),
+            Err(e) => set.errors.push(InputError {
+                location: Location::file_start(&name),
+                message: format!("cannot read: {e}"),
+            }),
+        },
+        _ => set.errors.push(InputError {
+            location: Location::file_start(&name),
+            message: "not a spec directory, `.hcl` file or `.json` policy".into(),
+        }),
+    }
+}
+
+/// A raw JSON input: an AWS key policy or a GCP IAM policy.
+pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputSet) {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            set.errors.push(InputError {
+                location: Location::new(name, e.line() as u32, e.column() as u32),
+                message: format!("invalid JSON: {e}"),
+            });
+            return;
+        }
+    };
+    let orgs: Vec<String> = opts.org_uuid.iter().cloned().collect();
+    if value.get("Statement").is_some() {
+        let parsed = match parse_policy_text(text) {
+            Ok(p) => p,
+            Err(e) => {
+                set.errors.push(InputError {
+                    location: Location::new(
+                        name,
+                        e.line.unwrap_or(1) as u32,
+                        e.column.unwrap_or(1) as u32,
+                    ),
+                    message: format!("invalid key policy at {}: {}", e.path, e.message),
+                });
+                return;
+            }
+        };
+        let statement_locations = (0..parsed.document.statements.len())
+            .map(|i| match parsed.span_of(i) {
+                Some(sp) => Location::new(name, sp.line as u32, sp.column as u32),
+                None => Location::file_start(name),
+            })
+            .collect();
+        let platform = sniff_platform(&parsed.document);
+        let account_id = infer_account(&parsed.document);
+        set.subjects.push(Subject::Aws(AwsSubject {
+            address: None,
+            origin: Location::file_start(name),
+            policy_origin: Location::file_start(name),
+            statement_locations,
+            policy: Some(parsed.document),
+            rendered: false,
+            platform,
+            account_id,
+            region: opts.region.clone(),
+            key_id: None,
+            multi_region: None,
+            rotation: None,
+            org_uuids: orgs,
+        }));
+    } else if value.get("bindings").is_some() {
+        let iam = match IamPolicy::from_json(text) {
+            Ok(p) => p,
+            Err(e) => {
+                set.errors.push(InputError {
+                    location: Location::file_start(name),
+                    message: format!("invalid IAM policy: {e}"),
+                });
+                return;
+            }
+        };
+        set.subjects.push(Subject::Gcp(GcpSubject {
+            address: None,
+            origin: Location::file_start(name),
+            location: opts.region.clone(),
+            protection_level: None,
+            rotation_period_seconds: None,
+            labels: None,
+            binding_locations: locate_all(name, text, "\"role\""),
+            iam: Some(iam),
+            org_uuids: orgs,
+        }));
+    } else {
+        set.errors.push(InputError {
+            location: Location::file_start(name),
+            message: "neither an AWS key policy (`Statement`) nor a GCP IAM policy (`bindings`)"
+                .into(),
+        });
+    }
+}
+
+/// Locations of every occurrence of `needle` in `text`, in order.
+fn locate_all(name: &str, text: &str, needle: &str) -> Vec<Location> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut from = 0;
+        while let Some(p) = line[from..].find(needle) {
+            let col = line[..from + p].chars().count() + 1;
+            out.push(Location::new(name, (i + 1) as u32, col as u32));
+            from += p + needle.len();
+        }
+    }
+    out
+}
+
+/// Claude Platform on AWS when the policy names the service principal.
+fn sniff_platform(doc: &PolicyDocument) -> Platform {
+    let Ok(ids) = identities() else {
+        return Platform::ClaudePlatform;
+    };
+    let service = doc.statements.iter().any(|s| {
+        s.principal.as_ref().is_some_and(|p| {
+            p.entries()
+                .any(|(t, v)| *t == PrincipalType::Service && v == ids.aws.service_principal)
+        })
+    });
+    if service {
+        Platform::ClaudePlatformAws
+    } else {
+        Platform::ClaudePlatform
+    }
+}
+
+/// The owning account: the first account root named in the policy that is not Anthropic's or a
+/// look-alike of it.
+fn infer_account(doc: &PolicyDocument) -> Option<String> {
+    let ids = identities().ok()?;
+    for s in &doc.statements {
+        let Some(p) = &s.principal else { continue };
+        for (t, v) in p.entries() {
+            if *t != PrincipalType::Aws {
+                continue;
+            }
+            if let PrincipalClass::AccountRoot { account } = classify(t, v)
+                && account != ids.aws.account_id
+                && super::facts::edit_distance(&account, &ids.aws.account_id) > 2
+            {
+                return Some(account);
+            }
+        }
+    }
+    None
+}
+
+/// A spec directory: one subject per key.
+pub fn collect_spec(dir: &Path, set: &mut InputSet) {
+    let result = load(dir, &LoadOptions::default());
+    let dir_name = display(dir);
+    let Some(desired) = result.desired.filter(|_| !result.diagnostics.has_errors()) else {
+        let text = crate::diag::render_text::render(&result.diagnostics, &result.sources, false);
+        set.errors.push(InputError {
+            location: Location::file_start(&dir_name),
+            message: format!("the spec has errors:\n{}", text.trim_end()),
+        });
+        return;
+    };
+    let file_of = |f: &str| display(&dir.join(f));
+    // Comments in every file of the spec.
+    let mut files: Vec<String> = desired
+        .keys
+        .values()
+        .map(|k| k.origin.file.clone())
+        .collect();
+    files.extend(desired.lint.ignores.iter().map(|i| i.origin.file.clone()));
+    files.sort();
+    files.dedup();
+    let mut texts = BTreeMap::new();
+    for f in files {
+        if let Ok(text) = std::fs::read_to_string(dir.join(&f)) {
+            set.comments.extend(parse_comments(&file_of(&f), &text));
+            texts.insert(f, text);
+        }
+    }
+    for ig in &desired.lint.ignores {
+        let mut ig = ig.clone();
+        ig.origin.file = file_of(&ig.origin.file);
+        set.ignores.push(ig);
+    }
+    for key in desired.keys.values() {
+        let text = texts.get(&key.origin.file).map(String::as_str);
+        let mut subject = spec_subject(key, &desired, text, &file_of(&key.origin.file));
+        if let (Subject::Aws(a), Some(text)) = (&mut subject, text) {
+            point_into_policy_file(a, dir, text, key.origin.line);
+        }
+        set.subjects.push(subject);
+    }
+}
+
+/// When the escape hatch is `policy = file("x.json")`, point statement findings into that file
+/// (only when the file still parses to the policy the spec loaded).
+fn point_into_policy_file(a: &mut AwsSubject, dir: &Path, spec_text: &str, origin_line: u32) {
+    let Some((line, _)) = policy_attribute_line(spec_text, origin_line) else {
+        return;
+    };
+    let Some(attr) = spec_text.lines().nth(line as usize - 1) else {
+        return;
+    };
+    let Some(rest) = attr.split("file(\"").nth(1) else {
+        return;
+    };
+    let Some(rel) = rest.split('"').next() else {
+        return;
+    };
+    let path = dir.join(rel);
+    let Ok(json) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let Ok(parsed) = parse_policy_text(&json) else {
+        return;
+    };
+    if a.policy.as_ref() != Some(&parsed.document) {
+        return;
+    }
+    let name = display(&path);
+    a.statement_locations = (0..parsed.document.statements.len())
+        .map(|i| match parsed.span_of(i) {
+            Some(sp) => Location::new(&name, sp.line as u32, sp.column as u32),
+            None => a.policy_origin.clone(),
+        })
+        .collect();
+}
+
+/// The line of the `policy = ...` attribute inside the key block starting at `origin_line`.
+fn policy_attribute_line(text: &str, origin_line: u32) -> Option<(u32, u32)> {
+    for (i, line) in text.lines().enumerate().skip(origin_line as usize) {
+        if line.starts_with('}') {
+            return None;
+        }
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("policy")
+            && rest.trim_start().starts_with('=')
+        {
+            let col = line.len() - trimmed.len() + 1;
+            return Some(((i + 1) as u32, col as u32));
+        }
+    }
+    None
+}
+
+fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&str>, file: &str) -> Subject {
+    let origin = Location::new(file, key.origin.line, key.origin.column);
+    let address = Some(key.address.to_string());
+    let orgs = vec![desired.anthropic.organization_uuid.clone()];
+    let platform = desired.anthropic.platform;
+    match &key.kind {
+        KeyKind::Aws(spec) => {
+            // The owning account is not in the spec; take it from the admins when they name it.
+            let account = spec
+                .admins
+                .iter()
+                .flatten()
+                .find_map(|a| crate::policy::aws::principal::account_of_arn(a).map(str::to_string))
+                .unwrap_or_else(|| "111122223333".to_string());
+            let (policy, rendered, policy_origin) = match &spec.policy {
+                Some(v) => {
+                    let at = text
+                        .and_then(|t| policy_attribute_line(t, key.origin.line))
+                        .map(|(l, c)| Location::new(file, l, c))
+                        .unwrap_or_else(|| origin.clone());
+                    (parse_policy_value(v).ok(), false, at)
+                }
+                None => {
+                    let input = AwsAccessInput::from_spec(
+                        spec,
+                        platform,
+                        &account,
+                        orgs.clone(),
+                        Vec::new(),
+                        false,
+                        Vec::new(),
+                    );
+                    (render_aws_policy(&input).ok(), true, origin.clone())
+                }
+            };
+            let account_id = policy
+                .as_ref()
+                .filter(|_| !rendered)
+                .and_then(infer_account)
+                .or(Some(account));
+            Subject::Aws(AwsSubject {
+                address,
+                origin,
+                policy_origin,
+                policy,
+                statement_locations: Vec::new(),
+                rendered,
+                platform,
+                account_id,
+                region: Some(spec.region.clone()),
+                key_id: None,
+                multi_region: Some(spec.multi_region),
+                rotation: Some(spec.rotation),
+                org_uuids: orgs,
+            })
+        }
+        KeyKind::Gcp(spec) => {
+            let required = render_gcp_access(&GcpAccessInput::from_spec(spec, orgs.clone())).ok();
+            let mut labels = spec.labels.clone();
+            let iam = required.as_ref().map(|r| {
+                labels.extend(r.labels.clone());
+                IamPolicy {
+                    version: None,
+                    etag: None,
+                    bindings: r.bindings.clone(),
+                }
+            });
+            Subject::Gcp(GcpSubject {
+                address,
+                origin,
+                location: Some(spec.location.clone()),
+                protection_level: Some(spec.protection_level),
+                rotation_period_seconds: spec.rotation_period_seconds,
+                labels: Some(labels),
+                iam,
+                binding_locations: Vec::new(),
+                org_uuids: orgs,
+            })
+        }
+        KeyKind::Azure(spec) => {
+            let mut tags = spec.tags.clone();
+            // Only the tags matter here; the vault id and object id are looked up in Azure.
+            let input = AzureAccessInput::from_spec(
+                spec,
+                "/subscriptions/placeholder/resourceGroups/placeholder/providers/Microsoft.KeyVault/vaults/placeholder",
+                "placeholder-object-id",
+                orgs.clone(),
+            );
+            if let Ok(r) = render_azure_access(&input) {
+                tags.extend(r.tags.clone());
+            }
+            Subject::Azure(AzureSubject {
+                address,
+                origin,
+                key_type: Some(spec.key_type),
+                key_size: Some(spec.key_size),
+                tags: Some(tags),
+                org_uuids: orgs,
+            })
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Renderers of a lint [`Report`](super::finding::Report): human text, JSON, SARIF 2.1.0 and
+//! GitHub workflow annotations.
+
+pub mod github;
+pub mod json;
+pub mod sarif;
+pub mod text;

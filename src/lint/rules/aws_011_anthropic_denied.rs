@@ -1,0 +1,119 @@
+//! CMEK-AWS-011: simulating Anthropic's validation requests against the policy denies one of
+//! them (Deny statements, IP conditions, `aws:PrincipalOrgID`, missing compartments...).
+//! See `RULE.docs`.
+
+use std::collections::BTreeMap;
+
+use super::{Hit, aws_policy};
+use crate::lint::facts::{Ctx, anthropic_allows, values_of};
+use crate::lint::finding::{RuleMeta, Severity};
+use crate::lint::subject::Subject;
+use crate::policy::render::aws::AwsAccessInput;
+use crate::policy::render::is_bare_lowercase_uuid;
+use crate::policy::simulate::{Expected, simulate_aws_policy};
+use crate::spec::model::Platform;
+
+pub const RULE: RuleMeta = RuleMeta {
+    id: "CMEK-AWS-011",
+    summary: "Anthropic's validation requests would be denied",
+    severity: Severity::Error,
+    suppressible: false,
+    section: "§4",
+    remedy: "Change the statement that denies (or add a carve-out for Anthropic's role) so the \
+             documented requests are allowed.",
+    docs: "## What it does\nSimulates the requests Anthropic makes when validating the key \
+(`kms:DescribeKey`, then `kms:Encrypt`/`kms:Decrypt` with the organization and all-zeros \
+compartment encryption context) with cmek's policy evaluator, and reports any that the policy \
+denies, with the evaluator's explanation.\n\n## Why it matters\nDeny statements, IP conditions \
+(`aws:SourceIp`), `aws:PrincipalOrgID` conditions and missing compartments all block Anthropic \
+in ways a syntax check cannot see; validation fails and traffic stops.\n\n## Example\n```json\n\
+{\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"kms:*\", \"Resource\": \"*\", \
+\"Condition\": {\"StringNotEquals\": {\"aws:PrincipalOrgID\": \"o-abc123\"}}}\n```\n\n## Fix\nAdd a \
+carve-out for `arn:aws:iam::915198916910:role/anthropic-cmek-client-us`.\n\n## Source\n\
+domain/anthropic-cmek.md §4.\n",
+};
+
+pub fn check(s: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
+    let Some((a, doc)) = aws_policy(s) else {
+        return;
+    };
+    if a.platform == Platform::ClaudePlatformAws {
+        return; // needs the workspaces' compartments, which a policy alone does not give
+    }
+    // The organizations to simulate: the configured ones, else the ones the policy binds.
+    let mut orgs = a.org_uuids.clone();
+    if orgs.is_empty() {
+        let org_key = crate::lint::facts::context_condition_key(&cx.ids.aws.org_context_key);
+        for (_, st) in anthropic_allows(doc, cx, a.platform) {
+            orgs.extend(
+                values_of(st, &org_key)
+                    .into_iter()
+                    .filter(|v| is_bare_lowercase_uuid(v)),
+            );
+        }
+    }
+    orgs.sort();
+    orgs.dedup();
+    if orgs.is_empty() {
+        return; // CMEK-AWS-006/007 explain why there is nothing to simulate
+    }
+    let account = a
+        .account_id
+        .clone()
+        .unwrap_or_else(|| "111122223333".into());
+    let region = a.region.clone().unwrap_or_else(|| "us-east-2".into());
+    let input = AwsAccessInput {
+        platform: a.platform,
+        account_id: account.clone(),
+        region: region.clone(),
+        admins: None,
+        org_uuids: orgs,
+        compartment_scoping: false,
+        compartments: Vec::new(),
+        protects_pre_current_data: false,
+        workspace_arns: Vec::new(),
+    };
+    let key_id = a
+        .key_id
+        .clone()
+        .unwrap_or_else(|| "1234abcd-12ab-34cd-56ef-1234567890ab".into());
+    let key_arn = if key_id.starts_with("arn:") {
+        key_id
+    } else {
+        format!("arn:aws:kms:{region}:{account}:key/{key_id}")
+    };
+    let Ok(report) = simulate_aws_policy(doc, &input, &key_arn) else {
+        return;
+    };
+    // One finding per set of deciding statements, so a Deny that blocks three requests is one
+    // finding that names them.
+    let mut grouped: BTreeMap<Vec<String>, (Vec<String>, String)> = BTreeMap::new();
+    for o in report.outcomes.iter() {
+        if o.ok || o.expected != Expected::Allowed {
+            continue;
+        }
+        let entry = grouped
+            .entry(o.check.deciding.clone())
+            .or_insert_with(|| (Vec::new(), o.check.explanation.clone()));
+        entry.0.push(o.id.clone());
+    }
+    for (deciding, (ids, explanation)) in grouped {
+        let location = deciding
+            .first()
+            .and_then(|label| {
+                doc.statements
+                    .iter()
+                    .enumerate()
+                    .position(|(i, st)| &st.label(i) == label)
+            })
+            .map(|i| a.statement_location(i))
+            .unwrap_or_else(|| a.policy_origin.clone());
+        out.push(Hit::new(
+            format!(
+                "Anthropic's request(s) {} would be denied: {explanation}",
+                ids.join(", ")
+            ),
+            location,
+        ));
+    }
+}
