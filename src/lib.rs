@@ -7,6 +7,7 @@ pub mod address;
 pub mod anthropic;
 pub mod cli;
 pub mod diag;
+pub mod engine;
 pub mod exit;
 pub mod fmt;
 pub mod init;

@@ -35,6 +35,7 @@ pub mod envelope;
 pub mod error;
 pub mod identity;
 mod ops;
+pub mod policy_authorizer;
 pub mod policy_doc;
 pub mod server;
 pub mod state;

@@ -1,0 +1,8 @@
+//! `engine/`: the glue between the spec, the state, the providers and the plan core.
+//!
+//! - `oracle`: the policy library as the plan core's `PolicyOracle`;
+//! - `prior`: state → `plan::Prior`;
+//! - `refresh`: spec + state → `plan::Observed`, through the providers;
+//! - `session`: one command run: load the spec, lock the state, build the clients, plan.
+
+pub mod oracle;
