@@ -6,3 +6,5 @@
 //! - `session`: one command run: load the spec, lock the state, build the clients, plan.
 
 pub mod oracle;
+pub mod prior;
+pub mod refresh;
