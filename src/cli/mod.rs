@@ -9,6 +9,8 @@ pub mod argv;
 pub mod fmt;
 pub mod force_unlock;
 pub mod init;
+pub mod plan;
+pub mod runtime;
 pub mod state;
 pub mod validate;
 
@@ -39,6 +41,8 @@ pub enum Command {
     Init(init::Args),
     /// Inspect the state (list, show, pull) and move it between backends (push).
     State(state::Args),
+    /// Refresh, diff and safety-check: print what apply would do.
+    Plan(plan::Args),
     /// Release a state lock left behind by a run that died, given its lock id.
     ForceUnlock(force_unlock::Args),
 }
@@ -51,5 +55,6 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
+        Command::Plan(args) => plan::run(args, cli.sandbox),
     }
 }

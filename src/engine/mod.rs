@@ -8,3 +8,4 @@
 pub mod oracle;
 pub mod prior;
 pub mod refresh;
+pub mod session;
