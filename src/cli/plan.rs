@@ -94,7 +94,8 @@ pub fn render(plan: &Plan, format: Format, split: bool) -> String {
 }
 
 async fn plan(args: &Args, sandbox: bool) -> Result<Plan, SessionError> {
-    let session = Session::open(&args.run.session_options(args.dir.clone(), sandbox, "plan")).await?;
+    let mut session =
+        Session::open(&args.run.session_options(args.dir.clone(), sandbox, "plan")).await?;
     let result = session.plan().await;
     let closed = session.close().await;
     let (plan, _) = result?;

@@ -11,14 +11,14 @@ use std::time::Duration;
 
 use crate::anthropic::api_key::ApiKey;
 use crate::anthropic::client::{AdminClient, ClientOptions};
+use crate::anthropic::retry::RetryPolicy;
 use crate::diag::render_text;
 use crate::engine::oracle::LibraryOracle;
 use crate::engine::prior::prior_from_state;
 use crate::engine::refresh::{Clients, Refreshed, refresh};
 use crate::plan::{Plan, make_plan};
-use crate::providers::aws::{AwsKms, AwsKmsConfig, RetrySettings, StaticCredentials};
-use crate::anthropic::retry::RetryPolicy;
 use crate::providers::DEFAULT_CONCURRENCY;
+use crate::providers::aws::{AwsKms, AwsKmsConfig, RetrySettings, StaticCredentials};
 use crate::sandbox::world::SandboxWorld;
 use crate::spec::model::{BackendConfig, Desired, KeyKind};
 use crate::spec::{LoadOptions, load};
@@ -79,10 +79,17 @@ pub struct Session {
     pub world: Option<SandboxWorld>,
     pub parallelism: usize,
     pub oracle: LibraryOracle,
+    /// Workspaces as the last refresh read them (apply needs their compartments).
+    pub observed_workspaces:
+        std::collections::BTreeMap<crate::address::Address, crate::anthropic::types::Workspace>,
 }
 
 /// Loads the spec; diagnostics rendered as text on error.
-pub fn load_spec(dir: &Path, vars: &[String], var_files: &[PathBuf]) -> Result<Desired, SessionError> {
+pub fn load_spec(
+    dir: &Path,
+    vars: &[String],
+    var_files: &[PathBuf],
+) -> Result<Desired, SessionError> {
     let result = load(
         dir,
         &LoadOptions {
@@ -165,8 +172,8 @@ async fn build_clients(
                 retry: RetryPolicy::none(),
                 ..ClientOptions::default()
             };
-            let client = AdminClient::new(&ep.admin_api_url, key, options)
-                .map_err(|e| e.to_string())?;
+            let client =
+                AdminClient::new(&ep.admin_api_url, key, options).map_err(|e| e.to_string())?;
             (Some(aws), client)
         }
         None => {
@@ -188,9 +195,11 @@ async fn build_clients(
             } else {
                 None
             };
-            let key = ApiKey::from_env(&desired.anthropic.api_key_env).map_err(|e| e.to_string())?;
-            let client = AdminClient::new(&desired.anthropic.base_url, key, ClientOptions::default())
-                .map_err(|e| e.to_string())?;
+            let key =
+                ApiKey::from_env(&desired.anthropic.api_key_env).map_err(|e| e.to_string())?;
+            let client =
+                AdminClient::new(&desired.anthropic.base_url, key, ClientOptions::default())
+                    .map_err(|e| e.to_string())?;
             (aws, client)
         }
     };
@@ -266,11 +275,12 @@ impl Session {
             world,
             parallelism: opts.parallelism.max(1),
             oracle: LibraryOracle,
+            observed_workspaces: Default::default(),
         })
     }
 
     /// Refreshes and plans.
-    pub async fn plan(&self) -> Result<(Plan, Refreshed), SessionError> {
+    pub async fn plan(&mut self) -> Result<(Plan, Refreshed), SessionError> {
         let refreshed = refresh(
             &self.desired,
             &self.state,
@@ -280,6 +290,7 @@ impl Session {
         )
         .await
         .map_err(|e| SessionError::Other(e.to_string()))?;
+        self.observed_workspaces = refreshed.observed.workspaces.clone();
         let prior = prior_from_state(&self.state);
         let plan = make_plan(&self.desired, &prior, &refreshed.observed, &self.oracle)
             .map_err(|e| SessionError::Other(e.to_string()))?;
