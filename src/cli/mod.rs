@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod apply;
 pub mod argv;
 pub mod fmt;
 pub mod force_unlock;
@@ -43,6 +44,8 @@ pub enum Command {
     State(state::Args),
     /// Refresh, diff and safety-check: print what apply would do.
     Plan(plan::Args),
+    /// Apply a fresh or saved plan, verifying each key before any attach.
+    Apply(apply::Args),
     /// Release a state lock left behind by a run that died, given its lock id.
     ForceUnlock(force_unlock::Args),
 }
@@ -56,5 +59,6 @@ pub fn main() -> ExitCode {
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
         Command::Plan(args) => plan::run(args, cli.sandbox),
+        Command::Apply(args) => apply::run_cli(args, cli.sandbox),
     }
 }

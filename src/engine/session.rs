@@ -274,7 +274,7 @@ impl Session {
             clients,
             world,
             parallelism: opts.parallelism.max(1),
-            oracle: LibraryOracle,
+            oracle: LibraryOracle::default(),
             observed_workspaces: Default::default(),
         })
     }
