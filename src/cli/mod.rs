@@ -12,6 +12,8 @@ pub mod force_unlock;
 pub mod init;
 pub mod plan;
 pub mod runtime;
+pub mod sandbox;
+pub mod show;
 pub mod state;
 pub mod validate;
 
@@ -46,6 +48,10 @@ pub enum Command {
     Plan(plan::Args),
     /// Apply a fresh or saved plan, verifying each key before any attach.
     Apply(apply::Args),
+    /// Render a saved plan or the state.
+    Show(show::Args),
+    /// Run or reset the in-process emulators used by --sandbox.
+    Sandbox(sandbox::Args),
     /// Release a state lock left behind by a run that died, given its lock id.
     ForceUnlock(force_unlock::Args),
 }
@@ -60,5 +66,7 @@ pub fn main() -> ExitCode {
         Command::ForceUnlock(args) => force_unlock::run(args),
         Command::Plan(args) => plan::run(args, cli.sandbox),
         Command::Apply(args) => apply::run_cli(args, cli.sandbox),
+        Command::Show(args) => show::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
     }
 }
