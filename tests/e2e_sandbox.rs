@@ -67,21 +67,24 @@ fn redact(text: &str) -> String {
 }
 
 fn redact_uuids(line: &str) -> String {
-    let bytes = line.as_bytes();
     let mut out = String::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if i + 36 <= bytes.len() && uuid::Uuid::try_parse(&line[i..i + 36]).is_ok() {
-            let u = &line[i..i + 36];
-            if u == ORG || u == "00000000-0000-0000-0000-000000000000" {
-                out.push_str(u);
-            } else {
-                out.push_str("[uuid]");
+    let mut rest = line;
+    while !rest.is_empty() {
+        let candidate = rest.get(..36).filter(|c| uuid::Uuid::try_parse(c).is_ok());
+        match candidate {
+            Some(u) => {
+                if u == ORG || u == "00000000-0000-0000-0000-000000000000" {
+                    out.push_str(u);
+                } else {
+                    out.push_str("[uuid]");
+                }
+                rest = &rest[36..];
             }
-            i += 36;
-        } else {
-            out.push(bytes[i] as char);
-            i += 1;
+            None => {
+                let c = rest.chars().next().unwrap();
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
         }
     }
     out
@@ -172,9 +175,15 @@ fn apply_converges_and_refuses_unsafe_edits() {
     disable_key_in_sandbox(dir, &arn);
     let (code, out, err) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
     assert_eq!(code, 2, "{out}\n{err}");
-    let enable = out.find("re-enable").or_else(|| out.find("enable key"));
-    assert!(enable.is_some(), "{out}");
+    let actions = out.split("in this order:").nth(1).unwrap_or("");
+    let first = actions.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    assert!(first.contains("restore: enable the key"), "{out}");
+    assert!(out.contains("Data at risk"), "{out}");
     snapshot("quickstart_disabled_drift", &out);
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, _) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "not converged after the restore:\n{out}");
 }
 
 fn disable_key_in_sandbox(dir: &Path, arn: &str) {
