@@ -247,10 +247,10 @@ impl Run<'_> {
                 &now_rfc3339(),
             )
             .map_err(|e| failed(action, e))?;
-        self.session.state.key_mut(address).map(|k| {
-            k.protection_mut()
-                .bind_org(&self.session.desired.anthropic.organization_uuid)
-        });
+        let org = self.session.desired.anthropic.organization_uuid.clone();
+        if let Some(k) = self.session.state.key_mut(address) {
+            k.protection_mut().bind_org(&org);
+        }
         self.persist(action).await?;
         self.say(&format!("  created {remote}"));
         Ok(())

@@ -218,8 +218,7 @@ impl Session {
             .lock(opts.operation, opts.lock_timeout)
             .await
             .map_err(|e| e.to_string())?;
-        let opened = Self::open_locked(opts, desired, backend, lock).await;
-        opened
+        Self::open_locked(opts, desired, backend, lock).await
     }
 
     async fn open_locked(
@@ -274,7 +273,7 @@ impl Session {
             clients,
             world,
             parallelism: opts.parallelism.max(1),
-            oracle: LibraryOracle::default(),
+            oracle: Default::default(),
             observed_workspaces: Default::default(),
         })
     }

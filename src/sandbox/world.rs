@@ -262,7 +262,7 @@ impl SandboxWorld {
         );
 
         let snapshot_path = dir.join(KMS_SNAPSHOT_FILE);
-        let authorizer = Arc::new(PolicyLibraryAuthorizer::default());
+        let authorizer: Arc<PolicyLibraryAuthorizer> = Arc::new(Default::default());
         let sink = kms_log_sink(log.clone());
         let kms = if snapshot_path.exists() {
             let text = std::fs::read_to_string(&snapshot_path).map_err(|e| {
