@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod anthropic;
+pub mod apply;
 pub mod cli;
 pub mod diag;
 pub mod engine;

@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod client;
 pub mod error;
+pub mod provider;
 pub mod retry;
 pub mod types;
 

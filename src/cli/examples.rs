@@ -54,3 +54,26 @@ pub const REVIEW: &str = "\
 Examples:
   cmek review keys --out keys/reviews      write one Markdown review per key (commit them)
   cmek review keys --check keys/reviews    CI: print a diff and exit 1 if a review is stale";
+
+pub const PLAN: &str = "\
+Examples:
+  cmek plan --sandbox examples/quickstart              against the in-process emulators
+  cmek plan keys --detailed-exitcode                   0 nothing to do, 2 changes, 3 refused
+  cmek plan keys --format markdown --split             for a pull-request comment
+  cmek plan keys --out plan.json                       save it for `cmek apply plan.json`";
+
+pub const APPLY: &str = "\
+Examples:
+  cmek apply --sandbox --auto-approve examples/quickstart
+  cmek apply keys                                      asks for `yes` before changing anything
+  cmek apply plan.json --config-dir keys               a saved plan; refused if anything moved";
+
+pub const SHOW: &str = "\
+Examples:
+  cmek show plan.json                                  a saved plan
+  cmek show state --json                               the state";
+
+pub const SANDBOX: &str = "\
+Examples:
+  cmek sandbox serve examples/quickstart               run the emulators in the foreground
+  cmek sandbox reset examples/quickstart               forget the emulated world";

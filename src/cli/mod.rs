@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod apply;
 pub mod argv;
 pub mod examples;
 pub mod fmt;
@@ -12,6 +13,10 @@ pub mod force_unlock;
 pub mod init;
 pub mod lint;
 pub mod review;
+pub mod plan;
+pub mod runtime;
+pub mod sandbox;
+pub mod show;
 pub mod state;
 pub mod validate;
 
@@ -53,6 +58,18 @@ pub enum Command {
     /// Inspect the state (list, show, pull) and move it between backends (push).
     #[command(after_help = examples::STATE)]
     State(state::Args),
+    /// Refresh, diff and safety-check: print what apply would do.
+    #[command(after_help = examples::PLAN)]
+    Plan(plan::Args),
+    /// Apply a fresh or saved plan, verifying each key before any attach.
+    #[command(after_help = examples::APPLY)]
+    Apply(apply::Args),
+    /// Render a saved plan or the state.
+    #[command(after_help = examples::SHOW)]
+    Show(show::Args),
+    /// Run or reset the in-process emulators used by --sandbox.
+    #[command(after_help = examples::SANDBOX)]
+    Sandbox(sandbox::Args),
     /// Release a state lock left behind by a run that died, given its lock id.
     #[command(after_help = examples::FORCE_UNLOCK)]
     ForceUnlock(force_unlock::Args),
@@ -68,5 +85,9 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
+        Command::Plan(args) => plan::run(args, cli.sandbox),
+        Command::Apply(args) => apply::run_cli(args, cli.sandbox),
+        Command::Show(args) => show::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
     }
 }

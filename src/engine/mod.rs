@@ -1,4 +1,11 @@
-//! The engine: the glue that connects the libraries (spec, policy, plan, providers, state) into
-//! the commands. [`oracle`] gives the plan core the real policy library.
+//! `engine/`: the glue between the spec, the state, the providers and the plan core.
+//!
+//! - `oracle`: the policy library as the plan core's `PolicyOracle`;
+//! - `prior`: state → `plan::Prior`;
+//! - `refresh`: spec + state → `plan::Observed`, through the providers;
+//! - `session`: one command run: load the spec, lock the state, build the clients, plan.
 
 pub mod oracle;
+pub mod prior;
+pub mod refresh;
+pub mod session;

@@ -13,6 +13,7 @@ pub mod admin_api;
 pub mod http;
 pub mod kms;
 pub mod log;
+pub mod world;
 
 /// Default directory of sandbox state and logs, relative to the working directory.
 pub const DEFAULT_SANDBOX_DIR: &str = ".cmek/sandbox";

@@ -389,6 +389,22 @@ impl AwsKms {
         Ok(())
     }
 
+    /// Sets the key's description (`UpdateKeyDescription`).
+    pub async fn update_key_description(
+        &self,
+        key: &str,
+        description: &str,
+    ) -> Result<(), AwsError> {
+        self.kms
+            .update_key_description()
+            .key_id(key)
+            .description(description)
+            .send()
+            .await
+            .map_err(|e| from_sdk("kms:UpdateKeyDescription", e))?;
+        Ok(())
+    }
+
     /// Restorative: cancels a pending deletion (KMS leaves the key Disabled afterwards).
     pub async fn cancel_key_deletion(&self, key: &str) -> Result<(), AwsError> {
         self.kms

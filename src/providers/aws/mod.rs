@@ -8,6 +8,7 @@
 mod client;
 pub mod config;
 pub mod error;
+pub mod provider;
 pub mod types;
 
 pub use client::AwsKms;

@@ -1,0 +1,12 @@
+//! `apply/`: carries out a plan step by step, persisting state after every remote change, and
+//! verifies each key before any workspace is attached to it.
+//!
+//! - `executor`: runs the actions in order and records each outcome in state;
+//! - `verify`: round trip, access simulation and Anthropic's validate for one key;
+//! - `stale`: checks that a saved plan still matches the state and the remote objects.
+
+pub mod executor;
+pub mod stale;
+pub mod verify;
+
+pub use executor::{ApplyError, ApplyOutcome, execute};

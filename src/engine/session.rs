@@ -1,0 +1,330 @@
+//! One command run against a config directory: load the spec (diagnostics on error), open and
+//! lock the state backend, build the clients (real endpoints, or the in-process sandbox), and
+//! make the plan with the policy library.
+//!
+//! In sandbox mode no real credential is read: AWS gets the sandbox admin access key and the
+//! Admin API the sandbox admin key, both pointing at 127.0.0.1.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::anthropic::api_key::ApiKey;
+use crate::anthropic::client::{AdminClient, ClientOptions};
+use crate::anthropic::retry::RetryPolicy;
+use crate::diag::render_text;
+use crate::engine::oracle::LibraryOracle;
+use crate::engine::prior::prior_from_state;
+use crate::engine::refresh::{Clients, Refreshed, refresh};
+use crate::plan::{Plan, make_plan};
+use crate::providers::DEFAULT_CONCURRENCY;
+use crate::providers::aws::{AwsKms, AwsKmsConfig, RetrySettings, StaticCredentials};
+use crate::sandbox::world::SandboxWorld;
+use crate::spec::model::{BackendConfig, Desired, KeyKind};
+use crate::spec::{LoadOptions, load};
+use crate::state::{LocalBackend, LockGuard, State, StateBackend};
+
+/// How to open a session.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    pub dir: PathBuf,
+    pub vars: Vec<String>,
+    pub var_files: Vec<PathBuf>,
+    pub sandbox: bool,
+    pub lock_timeout: Duration,
+    pub parallelism: usize,
+    /// What the lock says the run is doing (`plan`, `apply`).
+    pub operation: &'static str,
+}
+
+impl SessionOptions {
+    pub fn new(dir: impl Into<PathBuf>, operation: &'static str) -> Self {
+        Self {
+            dir: dir.into(),
+            vars: Vec::new(),
+            var_files: Vec::new(),
+            sandbox: false,
+            lock_timeout: Duration::ZERO,
+            parallelism: DEFAULT_CONCURRENCY,
+            operation,
+        }
+    }
+}
+
+/// Why a session could not open or run. `Spec` carries the rendered diagnostics.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    Spec(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<String> for SessionError {
+    fn from(s: String) -> Self {
+        SessionError::Other(s)
+    }
+}
+
+/// An open session: spec loaded, state locked, clients ready.
+pub struct Session {
+    pub dir: PathBuf,
+    pub desired: Desired,
+    pub backend: LocalBackend,
+    pub lock: Option<LockGuard>,
+    pub state: State,
+    /// Whether a state file existed when the session opened.
+    pub state_existed: bool,
+    pub clients: Clients,
+    pub world: Option<SandboxWorld>,
+    pub parallelism: usize,
+    pub oracle: LibraryOracle,
+    /// Workspaces as the last refresh read them (apply needs their compartments).
+    pub observed_workspaces:
+        std::collections::BTreeMap<crate::address::Address, crate::anthropic::types::Workspace>,
+}
+
+/// Loads the spec; diagnostics rendered as text on error.
+pub fn load_spec(
+    dir: &Path,
+    vars: &[String],
+    var_files: &[PathBuf],
+) -> Result<Desired, SessionError> {
+    let result = load(
+        dir,
+        &LoadOptions {
+            vars: vars.to_vec(),
+            var_files: var_files.to_vec(),
+            env: None,
+        },
+    );
+    let rendered = render_text::render(
+        &result.diagnostics,
+        &result.sources,
+        render_text::stderr_wants_color(),
+    );
+    match result.desired {
+        Some(d) if !result.diagnostics.has_errors() => {
+            if !rendered.is_empty() {
+                eprint!("{rendered}");
+            }
+            Ok(d)
+        }
+        _ => Err(SessionError::Spec(rendered)),
+    }
+}
+
+/// The state backend the spec names, relative to the config directory.
+pub fn backend_for(dir: &Path, desired: &Desired) -> Result<LocalBackend, SessionError> {
+    match &desired.backend {
+        BackendConfig::Local { path } => Ok(LocalBackend::new(dir.join(path))),
+        BackendConfig::S3 { .. } => Err(SessionError::Other(
+            "the s3 state backend is not supported by plan/apply yet; use backend \"local\"".into(),
+        )),
+    }
+}
+
+fn aws_region(desired: &Desired) -> String {
+    desired
+        .providers
+        .aws
+        .as_ref()
+        .map(|p| p.region.clone())
+        .or_else(|| {
+            desired.keys.values().find_map(|k| match &k.kind {
+                KeyKind::Aws(a) => Some(a.region.clone()),
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| "us-east-2".into())
+}
+
+fn uses_aws(desired: &Desired) -> bool {
+    desired.providers.aws.is_some()
+        || desired
+            .keys
+            .values()
+            .any(|k| matches!(k.kind, KeyKind::Aws(_)))
+}
+
+/// Builds the clients for real endpoints or for a running sandbox.
+async fn build_clients(
+    desired: &Desired,
+    world: Option<&SandboxWorld>,
+) -> Result<Clients, SessionError> {
+    let region = aws_region(desired);
+    let (aws, anthropic) = match world {
+        Some(world) => {
+            let ep = world.endpoints();
+            let mut config = AwsKmsConfig::new(region);
+            config.endpoint_url = Some(ep.kms_url.clone());
+            config.static_credentials = Some(StaticCredentials {
+                access_key_id: ep.aws_access_key_id.clone(),
+                secret_access_key: ep.aws_secret_access_key.clone(),
+            });
+            config.retry = RetrySettings {
+                max_attempts: 1,
+                initial_backoff: Duration::from_millis(10),
+            };
+            let aws = Arc::new(AwsKms::connect(&config).await);
+            let key = ApiKey::new(ep.admin_api_key.clone()).map_err(|e| e.to_string())?;
+            let options = ClientOptions {
+                retry: RetryPolicy::none(),
+                ..ClientOptions::default()
+            };
+            let client =
+                AdminClient::new(&ep.admin_api_url, key, options).map_err(|e| e.to_string())?;
+            (Some(aws), client)
+        }
+        None => {
+            let aws = if uses_aws(desired) {
+                let mut config = AwsKmsConfig::new(region);
+                if let Some(p) = &desired.providers.aws {
+                    config.profile = p.profile.clone();
+                    config.endpoint_url = p.endpoint.clone();
+                    config.assume_role =
+                        p.assume_role
+                            .as_ref()
+                            .map(|r| crate::providers::aws::AssumeRole {
+                                role_arn: r.role_arn.clone(),
+                                external_id: r.external_id.clone(),
+                                session_name: None,
+                            });
+                }
+                Some(Arc::new(AwsKms::connect(&config).await))
+            } else {
+                None
+            };
+            let key =
+                ApiKey::from_env(&desired.anthropic.api_key_env).map_err(|e| e.to_string())?;
+            let client =
+                AdminClient::new(&desired.anthropic.base_url, key, ClientOptions::default())
+                    .map_err(|e| e.to_string())?;
+            (aws, client)
+        }
+    };
+    Ok(Clients {
+        aws,
+        anthropic: Arc::new(anthropic),
+    })
+}
+
+impl Session {
+    /// Loads, locks and connects. On any error after locking, the lock is released.
+    pub async fn open(opts: &SessionOptions) -> Result<Session, SessionError> {
+        let desired = load_spec(&opts.dir, &opts.vars, &opts.var_files)?;
+        let backend = backend_for(&opts.dir, &desired)?;
+        let lock = backend
+            .lock(opts.operation, opts.lock_timeout)
+            .await
+            .map_err(|e| e.to_string())?;
+        Self::open_locked(opts, desired, backend, lock).await
+    }
+
+    async fn open_locked(
+        opts: &SessionOptions,
+        desired: Desired,
+        backend: LocalBackend,
+        lock: LockGuard,
+    ) -> Result<Session, SessionError> {
+        let read = backend.read().await;
+        let existing = match read {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = lock.release();
+                return Err(SessionError::Other(e.to_string()));
+            }
+        };
+        let state_existed = existing.is_some();
+        let state = existing.unwrap_or_default();
+        let world = if opts.sandbox {
+            let workspace_ids: Vec<String> =
+                desired.workspaces.values().map(|w| w.id.clone()).collect();
+            match SandboxWorld::start(
+                &opts.dir,
+                &desired.anthropic.organization_uuid,
+                &workspace_ids,
+            )
+            .await
+            {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    let _ = lock.release();
+                    return Err(SessionError::Other(e.to_string()));
+                }
+            }
+        } else {
+            None
+        };
+        let clients = match build_clients(&desired, world.as_ref()).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = lock.release();
+                return Err(e);
+            }
+        };
+        Ok(Session {
+            dir: opts.dir.clone(),
+            desired,
+            backend,
+            lock: Some(lock),
+            state,
+            state_existed,
+            clients,
+            world,
+            parallelism: opts.parallelism.max(1),
+            oracle: Default::default(),
+            observed_workspaces: Default::default(),
+        })
+    }
+
+    /// Refreshes and plans.
+    pub async fn plan(&mut self) -> Result<(Plan, Refreshed), SessionError> {
+        let refreshed = refresh(
+            &self.desired,
+            &self.state,
+            &self.clients,
+            &self.oracle,
+            self.parallelism,
+        )
+        .await
+        .map_err(|e| SessionError::Other(e.to_string()))?;
+        self.observed_workspaces = refreshed.observed.workspaces.clone();
+        let prior = prior_from_state(&self.state);
+        let plan = make_plan(&self.desired, &prior, &refreshed.observed, &self.oracle)
+            .map_err(|e| SessionError::Other(e.to_string()))?;
+        Ok((plan, refreshed))
+    }
+
+    /// Writes the state (serial +1) under the session's lock.
+    pub async fn persist(&mut self) -> Result<(), String> {
+        let lock = self
+            .lock
+            .as_ref()
+            .ok_or_else(|| "the state lock was already released".to_string())?;
+        self.backend
+            .write(&mut self.state, lock)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Saves the sandbox, stops it, and releases the lock.
+    pub async fn close(mut self) -> Result<(), String> {
+        let mut errors = Vec::new();
+        if let Some(world) = self.world.take()
+            && let Err(e) = world.shutdown().await
+        {
+            errors.push(e.to_string());
+        }
+        if let Some(lock) = self.lock.take()
+            && let Err(e) = lock.release()
+        {
+            errors.push(e.to_string());
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+}

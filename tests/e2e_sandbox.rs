@@ -1,0 +1,244 @@
+//! End to end with `--sandbox`: the real binary, driven in a temp copy of examples/quickstart,
+//! against the in-process emulators. `ANTHROPIC_ADMIN_API_KEY` is removed from the environment
+//! to prove the sandbox needs no real key.
+//!
+//! Needs the real `PolicyLibraryAuthorizer` (oracle branch): with the placeholder authorizer,
+//! Anthropic's cross-account validation is always denied.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+use cmek::sandbox::kms::identity::{SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
+use cmek::sandbox::log::RequestLog;
+use cmek::sandbox::world::SandboxWorld;
+
+const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+
+fn quickstart() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
+    }
+    tmp
+}
+
+fn cmek(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("cmek")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("ANTHROPIC_ADMIN_API_KEY")
+        .env("NO_COLOR", "1")
+        .arg("--sandbox")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn spec_path(dir: &Path) -> PathBuf {
+    dir.join("main.cmek.hcl")
+}
+
+/// Replaces UUIDs, ARNs, ekey/lineage ids with stable placeholders.
+fn redact(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut l = line.to_string();
+        for (prefix, len, name) in [("ekey_", 24, "ekey_[id]"), ("key/", 36, "key/[id]")] {
+            while let Some(i) = l.find(prefix) {
+                let end = (i + prefix.len() + len).min(l.len());
+                if l[i + prefix.len()..end].contains('[') {
+                    break;
+                }
+                l.replace_range(i..end, &name.replace("[id]", "[ID]"));
+            }
+        }
+        out.push_str(&redact_uuids(&l));
+        out.push('\n');
+    }
+    out
+}
+
+fn redact_uuids(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        let candidate = rest.get(..36).filter(|c| uuid::Uuid::try_parse(c).is_ok());
+        match candidate {
+            Some(u) => {
+                if u == ORG || u == "00000000-0000-0000-0000-000000000000" {
+                    out.push_str(u);
+                } else {
+                    out.push_str("[uuid]");
+                }
+                rest = &rest[36..];
+            }
+            None => {
+                let c = rest.chars().next().unwrap();
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
+
+fn requests(dir: &Path) -> Vec<cmek::sandbox::log::RequestLogEntry> {
+    RequestLog::read_entries(dir.join(".cmek/sandbox/requests.jsonl")).unwrap()
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({ snapshot_path => "../snapshots/e2e", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, redact(text));
+    });
+}
+
+#[test]
+fn apply_converges_and_refuses_unsafe_edits() {
+    let tmp = quickstart();
+    let dir = tmp.path();
+
+    let (code, out, err) = cmek(dir, &["plan", "."]);
+    assert_eq!(code, 0, "{err}");
+    snapshot("quickstart_first_plan", &out);
+
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("Apply complete"));
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cmek.state.json")).unwrap())
+            .unwrap();
+    for ws in ["workspace.research", "workspace.support"] {
+        assert!(
+            state["workspaces"][ws]["attached_external_key_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("ekey_"),
+            "{ws} not attached: {state:#}"
+        );
+    }
+
+    let (code, out, err) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "not converged:\n{out}\n{err}");
+    snapshot("quickstart_converged", &out);
+
+    // SAFE001: point a workspace at a new registration.
+    let original = std::fs::read_to_string(spec_path(dir)).unwrap();
+    let swapped = original.replace(
+        "workspace \"support\" {\n  id           = \"wrkspc_01JwfJBd0Kh8oOOL8dKLzdocJ2\"\n  external_key = external_key.quickstart",
+        "external_key \"second\" {\n  key          = key.aws.quickstart\n  display_name = \"Second\"\n  geo          = \"us\"\n}\n\nworkspace \"support\" {\n  id           = \"wrkspc_01JwfJBd0Kh8oOOL8dKLzdocJ2\"\n  external_key = external_key.second",
+    );
+    assert_ne!(swapped, original);
+    std::fs::write(spec_path(dir), &swapped).unwrap();
+    let before = requests(dir).len();
+    let (code, out, _) = cmek(dir, &["plan", "."]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("SAFE001"), "{out}");
+    let (code, _, _) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 3);
+    for entry in &requests(dir)[before..] {
+        let op = entry.operation.as_str();
+        assert!(
+            !op.starts_with("Delete")
+                && !op.starts_with("Disable")
+                && !op.starts_with("Schedule")
+                && op != "CreateExternalKey"
+                && op != "UpdateWorkspace",
+            "unexpected call after a refusal: {entry:?}"
+        );
+    }
+
+    // SAFE003: drop a workspace block.
+    let dropped = original.replace(
+        "workspace \"support\" {\n  id           = \"wrkspc_01JwfJBd0Kh8oOOL8dKLzdocJ2\"\n  external_key = external_key.quickstart\n}\n",
+        "",
+    );
+    assert_ne!(dropped, original);
+    std::fs::write(spec_path(dir), &dropped).unwrap();
+    let (code, out, _) = cmek(dir, &["plan", "."]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("SAFE003"), "{out}");
+    std::fs::write(spec_path(dir), &original).unwrap();
+
+    // Drift: the key is disabled behind cmek's back (test side, as the sandbox admin).
+    let arn = state["keys"]["key.aws.quickstart"]["remote_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    disable_key_in_sandbox(dir, &arn);
+    let (code, out, err) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    let actions = out.split("in this order:").nth(1).unwrap_or("");
+    let first = actions.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    assert!(first.contains("restore: enable the key"), "{out}");
+    assert!(out.contains("Data at risk"), "{out}");
+    snapshot("quickstart_disabled_drift", &out);
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, _) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "not converged after the restore:\n{out}");
+}
+
+fn disable_key_in_sandbox(dir: &Path, arn: &str) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let world = SandboxWorld::start(dir, ORG, &[]).await.unwrap();
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-2"))
+            .endpoint_url(world.endpoints().kms_url.clone())
+            .credentials_provider(Credentials::new(
+                SANDBOX_ADMIN_ACCESS_KEY_ID,
+                SANDBOX_SECRET_ACCESS_KEY,
+                None,
+                None,
+                "test",
+            ))
+            .build();
+        let client = aws_sdk_kms::Client::from_conf(config);
+        client.disable_key().key_id(arn).send().await.unwrap();
+        world.shutdown().await.unwrap();
+    });
+}
+
+#[test]
+fn broken_policy_fails_verification_and_attaches_nothing() {
+    let tmp = quickstart();
+    let dir = tmp.path();
+    let spec = std::fs::read_to_string(spec_path(dir)).unwrap();
+    let broken = spec.replace(
+        "  description = \"Anthropic CMEK (quickstart)\"\n",
+        "  description = \"Anthropic CMEK (quickstart)\"\n  policy = jsonencode({\n    Version = \"2012-10-17\"\n    Statement = [{\n      Sid       = \"AccountRootAdmin\"\n      Effect    = \"Allow\"\n      Principal = { AWS = \"arn:aws:iam::111122223333:root\" }\n      Action    = \"kms:*\"\n      Resource  = \"*\"\n    }]\n  })\n",
+    );
+    assert_ne!(broken, spec);
+    std::fs::write(spec_path(dir), broken).unwrap();
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 4, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        err.contains("verification of key.aws.quickstart failed"),
+        "{err}"
+    );
+    let admin: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(".cmek/sandbox/anthropic.json")).unwrap(),
+    )
+    .unwrap();
+    for ws in admin["workspaces"].as_array().unwrap() {
+        assert!(ws["external_key_id"].is_null(), "attached: {ws}");
+    }
+    assert!(
+        !requests(dir)
+            .iter()
+            .any(|e| e.operation == "UpdateWorkspace")
+    );
+}
