@@ -18,9 +18,13 @@ const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
 fn quickstart() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+    // The spec files only: not the committed reviews, nor a sandbox or state a developer left.
     for entry in std::fs::read_dir(&src).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
+        let name = entry.file_name();
+        if entry.path().extension().is_some_and(|e| e == "hcl") {
+            std::fs::copy(entry.path(), tmp.path().join(name)).unwrap();
+        }
     }
     tmp
 }
