@@ -246,3 +246,101 @@ fn broken_policy_fails_verification_and_attaches_nothing() {
             .any(|e| e.operation == "UpdateWorkspace")
     );
 }
+
+#[test]
+fn saved_plans_apply_only_while_nothing_moved() {
+    let tmp = quickstart();
+    let dir = tmp.path();
+
+    // A saved plan applies as long as the state and the remote objects are as it saw them.
+    let (code, out, err) = cmek(dir, &["plan", ".", "--out", "fresh.plan.json"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, err) = cmek(
+        dir,
+        &[
+            "apply",
+            "fresh.plan.json",
+            "--config-dir",
+            ".",
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("Apply complete"), "{out}");
+
+    // Stale by the remote: a plan saved, then the key disabled out of band.
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cmek.state.json")).unwrap())
+            .unwrap();
+    let arn = state["keys"]["key.aws.quickstart"]["remote_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, out, err) = cmek(dir, &["plan", ".", "--out", "before-drift.plan.json"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    disable_key_in_sandbox(dir, &arn);
+    let serial_before = std::fs::read_to_string(dir.join("cmek.state.json")).unwrap();
+    let (code, out, err) = cmek(
+        dir,
+        &[
+            "apply",
+            "before-drift.plan.json",
+            "--config-dir",
+            ".",
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(code, 1, "a stale plan must not apply:\n{out}\n{err}");
+    let text = format!("{out}{err}");
+    assert!(text.contains("stale"), "{text}");
+    assert!(text.contains(&arn), "the changed object is named: {text}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("cmek.state.json")).unwrap(),
+        serial_before,
+        "a refused saved plan leaves the state untouched"
+    );
+
+    // The restorative apply re-enables the key; afterwards a saved plan applies again.
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 0, "the restorative apply runs:\n{out}\n{err}");
+
+    // Stale by the state: a plan saved, then the state moved on (here by a push of itself,
+    // which bumps the serial without touching anything remote).
+    let (code, out, err) = cmek(dir, &["plan", ".", "--out", "old-serial.plan.json"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, pulled, err) = cmek(dir, &["state", "pull", "."]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(dir.join("pulled.json"), pulled).unwrap();
+    let (code, out, err) = cmek(dir, &["state", "push", "pulled.json", "."]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, err) = cmek(
+        dir,
+        &[
+            "apply",
+            "old-serial.plan.json",
+            "--config-dir",
+            ".",
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(
+        code, 1,
+        "a plan from an older serial must not apply:\n{out}\n{err}"
+    );
+    assert!(format!("{out}{err}").contains("serial"), "{out}{err}");
+
+    // A plan file edited by hand (or from another tool) is refused with a clear error.
+    std::fs::write(dir.join("edited.plan.json"), "{\"format_version\": 99}").unwrap();
+    let (code, out, err) = cmek(
+        dir,
+        &[
+            "apply",
+            "edited.plan.json",
+            "--config-dir",
+            ".",
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(!err.is_empty(), "the refusal says why");
+}
