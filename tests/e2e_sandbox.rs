@@ -344,3 +344,77 @@ fn saved_plans_apply_only_while_nothing_moved() {
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(!err.is_empty(), "the refusal says why");
 }
+
+/// Every safety rule that a spec edit can trigger, end to end on an applied quickstart: the
+/// plan and the apply both exit 3 naming the rule, and nothing destructive reaches the emulators.
+#[test]
+fn each_unsafe_spec_edit_is_refused_end_to_end() {
+    let tmp = quickstart();
+    let dir = tmp.path();
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    let original = std::fs::read_to_string(spec_path(dir)).unwrap();
+    let research = "workspace \"research\" {\n  id           = \"wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ\"\n  external_key = external_key.quickstart";
+    let key_block = "key \"aws\" \"quickstart\" {\n  region      = \"us-east-2\"";
+    // SAFE007 (dropping the organization) is covered with the real policy library in
+    // tests/engine_oracle.rs: the sandbox is one organization, so another org UUID is another world.
+    let cases: [(&str, &str, String); 4] = [
+        (
+            "SAFE002",
+            "detach a workspace",
+            original.replace(
+                research,
+                "workspace \"research\" {\n  id           = \"wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ\"\n  external_key = null",
+            ),
+        ),
+        (
+            "SAFE004",
+            "move the key to another region",
+            original.replace(
+                key_block,
+                "key \"aws\" \"quickstart\" {\n  region      = \"us-west-2\"",
+            ),
+        ),
+        (
+            "SAFE005",
+            "an escape-hatch policy without Anthropic's statements",
+            original.replace(
+                key_block,
+                "key \"aws\" \"quickstart\" {\n  policy = jsonencode({ Version = \"2012-10-17\", Statement = [{ Sid = \"AccountRootAdmin\", Effect = \"Allow\", Principal = { AWS = \"arn:aws:iam::111122223333:root\" }, Action = \"kms:*\", Resource = \"*\" }] })\n  region      = \"us-east-2\"",
+            ),
+        ),
+        (
+            "SAFE006",
+            "point the registration in use at another key",
+            original.replace(
+                "  key          = key.aws.quickstart",
+                "  key          = key.aws.other",
+            ) + "\nkey \"aws\" \"other\" {\n  region = \"us-east-2\"\n}\n",
+        ),
+    ];
+    for (rule, what, spec) in &cases {
+        assert_ne!(spec, &original, "{rule}: the edit did not apply");
+        std::fs::write(spec_path(dir), spec).unwrap();
+        let before = requests(dir).len();
+        let (code, out, err) = cmek(dir, &["plan", "."]);
+        assert_eq!(code, 3, "{rule} ({what}) not refused:\n{out}\n{err}");
+        assert!(out.contains(rule), "{rule} ({what}) missing:\n{out}");
+        let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+        assert_eq!(code, 3, "{rule} ({what}) applied:\n{out}\n{err}");
+        for entry in &requests(dir)[before..] {
+            let op = entry.operation.as_str();
+            assert!(
+                !op.starts_with("Delete")
+                    && !op.starts_with("Disable")
+                    && !op.starts_with("Schedule")
+                    && !op.starts_with("Create")
+                    && !op.starts_with("Put")
+                    && !op.starts_with("Update"),
+                "{rule}: a call after a refusal: {entry:?}"
+            );
+        }
+    }
+    std::fs::write(spec_path(dir), &original).unwrap();
+    let (code, out, _) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "the original spec is still converged:\n{out}");
+}

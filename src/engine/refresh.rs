@@ -147,15 +147,19 @@ pub fn plan_key(raw: &RawKey, oracle: &dyn PolicyOracle) -> ObservedKey {
 }
 
 /// The provider reference of a key at `address` with remote id `remote_id`.
+///
+/// The region comes from the key's ARN when the remote id is one: that is where the key lives.
+/// The spec's region is only a fallback, because a spec whose region was edited must still find
+/// the existing key (and be refused by SAFE004), not report it as gone.
 pub fn key_ref(desired: &Desired, address: &Address, remote_id: &str) -> KeyRef {
-    let region = match desired.keys.get(address).map(|k| &k.kind) {
-        Some(KeyKind::Aws(a)) => a.region.clone(),
-        _ => remote_id
-            .split(':')
-            .nth(3)
-            .filter(|r| !r.is_empty())
-            .unwrap_or("us-east-2")
-            .to_string(),
+    let arn_region = remote_id
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split(':').nth(2))
+        .filter(|r| !r.is_empty());
+    let region = match (arn_region, desired.keys.get(address).map(|k| &k.kind)) {
+        (Some(r), _) => r.to_string(),
+        (None, Some(KeyKind::Aws(a))) => a.region.clone(),
+        (None, _) => "us-east-2".to_string(),
     };
     KeyRef::Aws {
         region,
