@@ -418,3 +418,26 @@ fn each_unsafe_spec_edit_is_refused_end_to_end() {
     let (code, out, _) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
     assert_eq!(code, 0, "the original spec is still converged:\n{out}");
 }
+
+/// A safe in-place change (the key's description) plans as an update, applies, and converges.
+#[test]
+fn description_change_applies_in_place_and_converges() {
+    let tmp = quickstart();
+    let dir = tmp.path();
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    let original = std::fs::read_to_string(spec_path(dir)).unwrap();
+    let edited = original.replace(
+        "description = \"Anthropic CMEK (quickstart)\"",
+        "description = \"Anthropic CMEK (quickstart, renamed)\"",
+    );
+    assert_ne!(edited, original);
+    std::fs::write(spec_path(dir), &edited).unwrap();
+    let (code, out, err) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(out.contains("description"), "{out}");
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    let (code, out, _) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "not converged after the update:\n{out}");
+}

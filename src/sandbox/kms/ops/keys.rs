@@ -304,6 +304,32 @@ pub fn enable_key(
     Ok(json!({}))
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateKeyDescriptionRequest {
+    key_id: Option<String>,
+    description: Option<String>,
+}
+
+/// `UpdateKeyDescription`: at most 8192 characters, refused while deletion is pending.
+pub fn update_key_description(
+    call: &mut Call<'_>,
+    state: &mut KmsState,
+    req: UpdateKeyDescriptionRequest,
+) -> Result<Value, KmsError> {
+    let description = required(&req.description, "description")?.to_string();
+    if description.chars().count() > 8192 {
+        return Err(KmsError::new(
+            KmsErrorCode::ValidationException,
+            "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192",
+        ));
+    }
+    let key = authorized_key(call, state, &req.key_id, "kms:UpdateKeyDescription")?;
+    require_not_pending_deletion(key)?;
+    key.description = description;
+    Ok(json!({}))
+}
+
 pub fn disable_key(
     call: &mut Call<'_>,
     state: &mut KmsState,

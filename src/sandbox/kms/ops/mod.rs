@@ -33,6 +33,7 @@ pub fn dispatch(
         "DescribeKey" => keys::describe_key(call, state, parse(body)?),
         "ListKeys" => keys::list_keys(call, state, parse(body)?),
         "EnableKey" => keys::enable_key(call, state, parse(body)?),
+        "UpdateKeyDescription" => keys::update_key_description(call, state, parse(body)?),
         "DisableKey" => keys::disable_key(call, state, parse(body)?),
         "ScheduleKeyDeletion" => keys::schedule_key_deletion(call, state, parse(body)?),
         "CancelKeyDeletion" => keys::cancel_key_deletion(call, state, parse(body)?),
