@@ -95,10 +95,10 @@ fn examples_are_complete_configs() {
     let expected: BTreeSet<&str> = [
         "aws",
         "azure",
-        "enterprise",
+        "claude-enterprise",
         "gcp",
         "modules",
-        "platform-on-aws",
+        "claude-platform-aws",
         "quickstart",
     ]
     .into();
@@ -142,7 +142,7 @@ fn examples_are_complete_configs() {
         }
     }
     // Enterprise has no workspaces; the quickstart has one key and two workspaces.
-    let enterprise = blocks(&root().join("examples/enterprise"));
+    let enterprise = blocks(&root().join("examples/claude-enterprise"));
     assert!(enterprise.iter().all(|b| b.identifier() != "workspace"));
     let quick = blocks(&root().join("examples/quickstart"));
     assert_eq!(quick.iter().filter(|b| b.identifier() == "key").count(), 1);

@@ -51,8 +51,8 @@ fn every_example_has_a_review_per_key() {
         "aws",
         "gcp",
         "azure",
-        "enterprise",
-        "platform-on-aws",
+        "claude-enterprise",
+        "claude-platform-aws",
         "modules",
     ] {
         let files = reviews_with_state(&root().join("examples").join(example), false);

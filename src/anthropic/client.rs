@@ -385,7 +385,7 @@ impl AdminClient {
         external_key_id: &str,
     ) -> Result<AttachOutcome, AdminApiError> {
         check_id("workspace id", workspace_id)?;
-        check_id("external key id", external_key_id)?;
+        check_attach_key_reference(external_key_id)?;
         let current = self.get_workspace(workspace_id).await?;
         match current.external_key_id.as_deref() {
             Some(existing) if existing == external_key_id => {
@@ -751,6 +751,21 @@ fn check_id(kind: &str, id: &str) -> Result<(), AdminApiError> {
             "{kind} `{}` is not a valid Anthropic id (letters, digits, `_` and `-` only)",
             id.escape_debug()
         )))
+    }
+}
+
+/// The key an attach names: an `ekey_` id, or on Claude Platform on AWS a KMS key ARN
+/// (`domain/anthropic-cmek.md` §4: "keys are identified by KMS key ARN, not `ekey_`"). It goes
+/// in the JSON body, never in a path; an ARN must have the ARN shape and no whitespace.
+fn check_attach_key_reference(id: &str) -> Result<(), AdminApiError> {
+    let is_key_arn = id.starts_with("arn:")
+        && id.split(':').nth(2) == Some("kms")
+        && id.len() <= 2048
+        && id.bytes().all(|b| b.is_ascii_graphic());
+    if is_key_arn {
+        Ok(())
+    } else {
+        check_id("external key id", id)
     }
 }
 

@@ -32,7 +32,7 @@ use crate::providers::{
     KeyProvider, KeyRef, KeySettings, RotationSetting, SafetyCheckedUpdate, SimulationEvidence,
     TagChange,
 };
-use crate::spec::model::{KeyKind, KeySpec};
+use crate::spec::model::{KeyKind, KeySpec, Platform};
 use crate::state::clock::now_rfc3339;
 use crate::state::{AttachmentRecord, EntryOrigin};
 
@@ -513,8 +513,43 @@ impl Run<'_> {
         let summary = verify_key(provider, self.session.clients.anthropic.as_ref(), &input)
             .await
             .map_err(verification)?;
-        self.verified.insert(address);
+        self.verified.insert(address.clone());
         self.say(&format!("  {summary}"));
+        if self.session.desired.anthropic.platform == Platform::ClaudeEnterprise
+            && let Some(registration) = registration
+            && registration_id.is_some()
+        {
+            self.record_organization_key(action, &address, registration)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Claude Enterprise: the validated registration is now the organization's key (the
+    /// sandbox and, by cmek's reading of domain/anthropic-cmek.md §1, Anthropic make the
+    /// validated registration the key of the whole organization). From here on the key protects
+    /// data: state remembers it so every safety rule treats it as in use, even if the spec or
+    /// the remote forgets.
+    async fn record_organization_key(
+        &mut self,
+        action: &PlannedAction,
+        key: &Address,
+        registration: &Address,
+    ) -> Result<(), ApplyError> {
+        let org = self.session.desired.anthropic.organization_uuid.clone();
+        let state = &mut self.session.state;
+        if let Some(entry) = state.external_key_mut(registration) {
+            entry.mark_in_use();
+        }
+        if let Some(entry) = state.key_mut(key) {
+            let protection = entry.protection_mut();
+            protection.mark_protects_data();
+            protection.bind_org(&org);
+        }
+        self.persist(action).await?;
+        self.say(&format!(
+            "  {registration} is the organization's key (Claude Enterprise)"
+        ));
         Ok(())
     }
 
@@ -531,9 +566,26 @@ impl Run<'_> {
                 format!("refusing to attach: {key} was not verified in this run (SAFE008)"),
             ));
         }
-        let ekey_id = self
-            .registration_id(external_key)
-            .ok_or_else(|| failed(action, format!("{external_key} is not registered")))?;
+        // Claude Platform on AWS: "keys are identified by KMS key ARN, not `ekey_`" and "the key
+        // is validated at attach" (domain/anthropic-cmek.md §4): the attach names the key ARN.
+        let platform_aws = self.session.desired.anthropic.platform == Platform::ClaudePlatformAws;
+        let ekey_id = if platform_aws {
+            match self.key_ref_of(action, key)? {
+                KeyRef::Aws { key, .. } => key,
+                other => {
+                    return Err(failed(
+                        action,
+                        format!(
+                            "Claude Platform on AWS attaches AWS KMS keys only, not {}",
+                            other.id()
+                        ),
+                    ));
+                }
+            }
+        } else {
+            self.registration_id(external_key)
+                .ok_or_else(|| failed(action, format!("{external_key} is not registered")))?
+        };
         let workspace = self
             .session
             .clients
@@ -552,16 +604,20 @@ impl Run<'_> {
                 &now,
             )
             .map_err(|e| failed(action, e))?;
-        state
-            .record_attachment(&AttachmentRecord {
-                workspace: &action.address,
-                external_key,
-                key,
-                compartment_id: &workspace.compartment_id,
-                org_uuid: &self.session.desired.anthropic.organization_uuid,
-                attached_at: &now,
-            })
-            .map_err(|e| failed(action, e))?;
+        let record = AttachmentRecord {
+            workspace: &action.address,
+            external_key,
+            key,
+            compartment_id: &workspace.compartment_id,
+            org_uuid: &self.session.desired.anthropic.organization_uuid,
+            attached_at: &now,
+        };
+        if platform_aws {
+            state.record_key_arn_attachment(&record)
+        } else {
+            state.record_attachment(&record)
+        }
+        .map_err(|e| failed(action, e))?;
         self.persist(action).await?;
         self.say(&format!(
             "  attached {workspace_id} to {ekey_id} (compartment {})",

@@ -32,8 +32,7 @@ pub enum SandboxCommand {
 async fn serve(dir: PathBuf) -> Result<(), String> {
     let desired: Desired =
         crate::engine::session::load_spec(&dir, &[], &[]).map_err(|e| e.to_string())?;
-    let ids: Vec<String> = desired.workspaces.values().map(|w| w.id.clone()).collect();
-    let world = SandboxWorld::start(&dir, &desired.anthropic.organization_uuid, &ids)
+    let world = SandboxWorld::start_for_spec(&dir, &desired)
         .await
         .map_err(|e| e.to_string())?;
     let ep = world.endpoints().clone();

@@ -238,15 +238,7 @@ impl Session {
         let state_existed = existing.is_some();
         let state = existing.unwrap_or_default();
         let world = if opts.sandbox {
-            let workspace_ids: Vec<String> =
-                desired.workspaces.values().map(|w| w.id.clone()).collect();
-            match SandboxWorld::start(
-                &opts.dir,
-                &desired.anthropic.organization_uuid,
-                &workspace_ids,
-            )
-            .await
-            {
+            match SandboxWorld::start_for_spec(&opts.dir, &desired).await {
                 Ok(w) => Some(w),
                 Err(e) => {
                     let _ = lock.release();

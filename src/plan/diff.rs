@@ -597,6 +597,13 @@ impl<'f, 'a> Differ<'f, 'a> {
             }
         }
         self.registration_action_ids.insert(address.clone(), chain);
+        // Claude Enterprise: "per organization (one key per organization, no workspace step)"
+        // (domain/anthropic-cmek.md §1). There is no attach; the registration's validation is
+        // what makes it the organization's key, so the key is verified (round trip, simulation,
+        // Anthropic's validate) until the registration is in use.
+        if facts.platform() == Platform::ClaudeEnterprise && !facts.registration_in_use(address) {
+            self.ensure_verify(&spec.key, address);
+        }
     }
 
     fn planned_provider_config(&self, key: &KeySpec) -> PlannedProviderConfig {
@@ -658,6 +665,17 @@ impl<'f, 'a> Differ<'f, 'a> {
         if self.blocked_keys.contains(key) {
             return;
         }
+        if let Some(problem) = self.platform_aws_mismatch(key) {
+            self.drift(
+                address,
+                DriftKind::PlatformMismatch,
+                DriftSeverity::Notice,
+                format!("{problem}; the workspace is not attached"),
+                Vec::new(),
+                true,
+            );
+            return;
+        }
         let verify = self.ensure_verify(key, registration);
         deps.push(verify);
         deps.extend(self.key_action_ids.get(key).cloned().unwrap_or_default());
@@ -678,6 +696,52 @@ impl<'f, 'a> Differ<'f, 'a> {
             Reason::AttachInSpec,
             deps,
         );
+    }
+
+    /// Claude Platform on AWS: why Anthropic would refuse to attach `key`, if it would.
+    /// "The key must be in the **same AWS account and region** as the workspace" and `mrk-`
+    /// keys are rejected (domain/anthropic-cmek.md §4). The workspaces live in the account the
+    /// configured credentials act in and the `provider "aws"` region; the key's account and
+    /// region are read from the key (or, for a key this plan creates, they are those by
+    /// construction). The spec loader checked the spec's region offline; this catches keys
+    /// that exist already (imported, or created elsewhere).
+    fn platform_aws_mismatch(&self, key: &Address) -> Option<String> {
+        let facts = self.facts;
+        if facts.platform() != Platform::ClaudePlatformAws {
+            return None;
+        }
+        let observed = facts.observed.keys.get(key)?;
+        let attr = |name: &str| observed.immutable.get(name).map(String::as_str);
+        let arn = crate::spec::platform_rules::parse_kms_arn(&observed.remote_id);
+        if attr("multi_region") == Some("true")
+            || arn.as_ref().is_some_and(|a| a.resource.starts_with("key/mrk-"))
+        {
+            return Some(format!(
+                "{key} ({}) is a multi-region key; Claude Platform on AWS needs a single-region key",
+                observed.remote_id
+            ));
+        }
+        let key_region = attr("region").or(arn.as_ref().map(|a| a.region));
+        let key_account = attr("account").or(arn.as_ref().map(|a| a.account));
+        let home_region = facts.desired.providers.aws.as_ref().map(|p| p.region.as_str());
+        let home_account = facts.observed.aws_caller_account.as_deref();
+        if let (Some(k), Some(h)) = (key_region, home_region)
+            && k != h
+        {
+            return Some(format!(
+                "{key} ({}) is in region {k}, the workspaces in {h} (provider \"aws\"): Claude Platform on AWS needs the key in the same AWS account and region as the workspace",
+                observed.remote_id
+            ));
+        }
+        if let (Some(k), Some(h)) = (key_account, home_account)
+            && k != h
+        {
+            return Some(format!(
+                "{key} ({}) is in account {k}, the workspaces in account {h}: Claude Platform on AWS needs the key in the same AWS account and region as the workspace",
+                observed.remote_id
+            ));
+        }
+        None
     }
 
     /// The key's VerifyKey action (one per key), created on first need; returns its id.

@@ -397,6 +397,9 @@ pub enum DriftKind {
     RegistrationMissing,
     WorkspaceMissing,
     ImportTargetMissing,
+    /// Claude Platform on AWS: the key is not in the workspaces' AWS account and region, or is
+    /// multi-region, so Anthropic would refuse the attach (domain/anthropic-cmek.md §4).
+    PlatformMismatch,
 }
 
 /// A difference between state/spec and the remote world that the user did not ask for.

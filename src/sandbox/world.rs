@@ -9,6 +9,13 @@
 //! - `anthropic.json`: the Admin API emulator's organization;
 //! - `requests.jsonl`: one line per request served by either emulator.
 //!
+//! Platforms (`domain/anthropic-cmek.md` §1, §2, §4): the world follows the spec's
+//! `anthropic.platform`. Claude Platform validates as Anthropic's role with the all-zeros
+//! compartment (so does Claude Enterprise, whose validate also makes the registration the
+//! organization's key); Claude Platform on AWS has no validate call and validates at attach as
+//! the service principal `aws-external-anthropic.amazonaws.com` with the workspace's compartment,
+//! in the account and region of the `provider "aws"` block (the organization's AWS home).
+//!
 //! Credentials handed to clients are sandbox constants: the sandbox admin access key for AWS and
 //! a sandbox admin API key for Anthropic. A real admin API key is never read in sandbox mode.
 
@@ -20,14 +27,18 @@ use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kms::primitives::Blob;
 
 use crate::anthropic::types::ProviderConfig;
-use crate::sandbox::admin_api::{AdminApiConfig, AdminApiEmulator, FnValidator, KeyValidator};
+use crate::sandbox::admin_api::{
+    AdminApiConfig, AdminApiEmulator, AwsHome, KeyValidator, ValidationFuture,
+};
 use crate::sandbox::http::{RunningServer, serve};
 use crate::sandbox::kms::identity::{
-    ANTHROPIC_SANDBOX_ACCESS_KEY_ID, SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY,
+    ANTHROPIC_SANDBOX_ACCESS_KEY_ID, PLATFORM_AWS_SERVICE_ACCESS_KEY_ID, SANDBOX_ACCOUNT_ID,
+    SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY,
 };
 use crate::sandbox::kms::policy_authorizer::PolicyLibraryAuthorizer;
 use crate::sandbox::kms::{CallerTable, KmsEmulator, KmsLogEntry, KmsLogSink, router};
 use crate::sandbox::log::{RequestLog, RequestLogEntry, now_rfc3339};
+use crate::spec::model::{Desired, Platform};
 
 /// The sandbox directory relative to a config directory.
 pub const SANDBOX_SUBDIR: &str = ".cmek/sandbox";
@@ -138,18 +149,54 @@ fn sdk_message<E: aws_sdk_kms::error::ProvideErrorMetadata>(op: &str, e: &E) -> 
     )
 }
 
+/// Who validates and with which encryption context.
+struct Probe {
+    /// The sandbox access key id of the principal Anthropic calls KMS as.
+    access_key_id: &'static str,
+    context: BTreeMap<String, String>,
+}
+
+impl Probe {
+    /// Claude Platform and Claude Enterprise: Anthropic's role, the organization UUID and the
+    /// all-zeros compartment key validation sends (§4), as `policy::simulate` models it.
+    fn anthropic_role(org: String) -> Self {
+        Self {
+            access_key_id: ANTHROPIC_SANDBOX_ACCESS_KEY_ID,
+            context: BTreeMap::from([
+                ("anthropic:org_uuid".to_string(), org),
+                (
+                    "anthropic:compartment_uuid".to_string(),
+                    VALIDATION_COMPARTMENT.to_string(),
+                ),
+            ]),
+        }
+    }
+
+    /// Claude Platform on AWS at attach: the service principal with the workspace's
+    /// compartment (§4).
+    fn platform_aws_attach(compartment_id: &str) -> Self {
+        Self {
+            access_key_id: PLATFORM_AWS_SERVICE_ACCESS_KEY_ID,
+            context: BTreeMap::from([(
+                "anthropic:compartment_uuid".to_string(),
+                compartment_id.to_string(),
+            )]),
+        }
+    }
+}
+
 /// Anthropic's validation, for real: DescribeKey, then Encrypt and Decrypt of a probe with the
-/// validation encryption context, as Anthropic's principal.
+/// validation encryption context, as the probe's principal.
 async fn validate_aws(
     kms_url: String,
     kms_arn: String,
     region: Option<String>,
-    org: String,
+    probe: Probe,
 ) -> Result<(), String> {
     let region = region
         .or_else(|| kms_arn.split(':').nth(3).map(str::to_string))
         .unwrap_or_else(|| "us-east-2".into());
-    let client = sandbox_kms_client(&kms_url, ANTHROPIC_SANDBOX_ACCESS_KEY_ID, &region);
+    let client = sandbox_kms_client(&kms_url, probe.access_key_id, &region);
     client
         .describe_key()
         .key_id(&kms_arn)
@@ -159,15 +206,7 @@ async fn validate_aws(
             Some(s) => sdk_message("DescribeKey", s),
             None => format!("DescribeKey failed: {e}"),
         })?;
-    let context: std::collections::HashMap<String, String> = BTreeMap::from([
-        ("anthropic:org_uuid".to_string(), org),
-        (
-            "anthropic:compartment_uuid".to_string(),
-            VALIDATION_COMPARTMENT.to_string(),
-        ),
-    ])
-    .into_iter()
-    .collect();
+    let context: std::collections::HashMap<String, String> = probe.context.into_iter().collect();
     let probe = b"cmek-validation".to_vec();
     let encrypted = client
         .encrypt()
@@ -200,23 +239,88 @@ async fn validate_aws(
     }
 }
 
-fn validator(kms_url: String) -> Arc<dyn KeyValidator> {
-    Arc::new(FnValidator::new(
-        move |config: ProviderConfig, org: String| {
-            let kms_url = kms_url.clone();
-            async move {
-                match config {
-                    ProviderConfig::Aws { kms_arn, region } => {
-                        validate_aws(kms_url, kms_arn, region, org).await
-                    }
-                    ProviderConfig::Gcp { .. } | ProviderConfig::Azure { .. } => Err(
-                        "the sandbox emulates AWS KMS only; GCP and Azure keys cannot be validated"
-                            .to_string(),
-                    ),
+/// The Admin API's validations, made for real against the KMS emulator.
+struct SandboxValidator {
+    kms_url: String,
+}
+
+impl KeyValidator for SandboxValidator {
+    fn validate<'a>(
+        &'a self,
+        provider_config: &'a ProviderConfig,
+        organization_uuid: &'a str,
+    ) -> ValidationFuture<'a> {
+        let probe = Probe::anthropic_role(organization_uuid.to_string());
+        Box::pin(async move {
+            match provider_config {
+                ProviderConfig::Aws { kms_arn, region } => {
+                    validate_aws(self.kms_url.clone(), kms_arn.clone(), region.clone(), probe)
+                        .await
                 }
+                ProviderConfig::Gcp { .. } | ProviderConfig::Azure { .. } => Err(
+                    "the sandbox emulates AWS KMS only; GCP and Azure keys cannot be validated"
+                        .to_string(),
+                ),
             }
-        },
-    ))
+        })
+    }
+
+    fn validate_at_attach<'a>(
+        &'a self,
+        kms_arn: &'a str,
+        compartment_id: &'a str,
+    ) -> ValidationFuture<'a> {
+        let probe = Probe::platform_aws_attach(compartment_id);
+        Box::pin(validate_aws(
+            self.kms_url.clone(),
+            kms_arn.to_string(),
+            None,
+            probe,
+        ))
+    }
+}
+
+fn validator(kms_url: String) -> Arc<dyn KeyValidator> {
+    Arc::new(SandboxValidator { kms_url })
+}
+
+/// The organization a sandbox emulates: its UUID, product, and (Claude Platform on AWS) the AWS
+/// region its workspaces live in (the account is the sandbox customer account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxOrganization {
+    pub organization_uuid: String,
+    pub platform: Platform,
+    pub aws_region: Option<String>,
+}
+
+impl SandboxOrganization {
+    /// A Claude Platform organization.
+    pub fn claude_platform(organization_uuid: &str) -> Self {
+        Self {
+            organization_uuid: organization_uuid.to_string(),
+            platform: Platform::ClaudePlatform,
+            aws_region: None,
+        }
+    }
+
+    /// The organization a spec describes: its `anthropic` block and `provider "aws"` region.
+    pub fn of_spec(desired: &Desired) -> Self {
+        Self {
+            organization_uuid: desired.anthropic.organization_uuid.clone(),
+            platform: desired.anthropic.platform,
+            aws_region: desired.providers.aws.as_ref().map(|p| p.region.clone()),
+        }
+    }
+
+    fn aws_home(&self) -> Option<AwsHome> {
+        (self.platform == Platform::ClaudePlatformAws).then(|| AwsHome {
+            account: SANDBOX_ACCOUNT_ID.to_string(),
+            region: self
+                .aws_region
+                .clone()
+                .unwrap_or_else(|| "us-east-2".to_string()),
+        })
+    }
 }
 
 #[cfg(unix)]
@@ -253,6 +357,33 @@ impl SandboxWorld {
         organization_uuid: &str,
         workspace_ids: &[String],
     ) -> Result<Self, SandboxError> {
+        Self::start_for(
+            config_dir,
+            &SandboxOrganization::claude_platform(organization_uuid),
+            workspace_ids,
+        )
+        .await
+    }
+
+    /// Starts the world a spec describes: its organization, platform, AWS home and workspaces.
+    pub async fn start_for_spec(config_dir: &Path, desired: &Desired) -> Result<Self, SandboxError> {
+        let workspace_ids: Vec<String> =
+            desired.workspaces.values().map(|w| w.id.clone()).collect();
+        Self::start_for(
+            config_dir,
+            &SandboxOrganization::of_spec(desired),
+            &workspace_ids,
+        )
+        .await
+    }
+
+    /// Starts both emulators for `organization` (see [`Self::start`]).
+    pub async fn start_for(
+        config_dir: &Path,
+        organization: &SandboxOrganization,
+        workspace_ids: &[String],
+    ) -> Result<Self, SandboxError> {
+        let organization_uuid = organization.organization_uuid.as_str();
         let dir = sandbox_dir(config_dir);
         std::fs::create_dir_all(&dir)
             .map_err(|e| SandboxError::Io(format!("cannot create {}: {e}", dir.display())))?;
@@ -283,6 +414,8 @@ impl SandboxWorld {
             organization_uuid: Some(organization_uuid.to_string()),
             state_path: Some(dir.join(crate::sandbox::admin_api::STATE_FILE)),
             request_log: Some(log),
+            platform: organization.platform,
+            aws_home: organization.aws_home(),
             ..AdminApiConfig::new(SANDBOX_ADMIN_API_KEY)
         };
         let admin = AdminApiEmulator::open(config, validator(kms_url.clone()))

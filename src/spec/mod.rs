@@ -16,6 +16,7 @@ pub mod inline_files;
 pub mod model;
 pub mod modules;
 pub mod parse;
+pub mod platform_rules;
 pub mod references;
 pub mod rules;
 pub mod scan;

@@ -9,6 +9,7 @@ use hcl::Value;
 
 use super::eval::{EvalAttr, EvalBlock, REF_MARKER};
 use super::model::*;
+use super::platform_rules;
 use super::rules::{self, Violation};
 use super::scan;
 use crate::address::{Address, Cloud, ObjectKind};
@@ -226,6 +227,7 @@ pub fn build(
                 );
                 t.ok = false;
             }
+            t.platform_aws_rules(&blocks, &keys, &providers);
         }
     }
 
@@ -264,6 +266,52 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 impl Checker<'_> {
+    /// Claude Platform on AWS (domain/anthropic-cmek.md §4, see [`platform_rules`]): every AWS
+    /// key in the region of `provider "aws"` (where the workspaces live), and every `import` of
+    /// a key or registration by a single-region KMS key ARN (no alias ARN, no `ekey_`).
+    fn platform_aws_rules(
+        &mut self,
+        blocks: &[EvalBlock],
+        keys: &BTreeMap<Address, KeySpec>,
+        providers: &Providers,
+    ) {
+        let home = providers.aws.as_ref().map(|p| p.region.as_str());
+        for b in blocks.iter().filter(|b| b.ident == "key") {
+            let origin = self.origin(b);
+            let Some(KeyKind::Aws(aws)) = keys
+                .values()
+                .find(|k| k.origin == origin)
+                .map(|k| &k.kind)
+            else {
+                continue;
+            };
+            if let Some(home) = home
+                && let Err(v) = platform_rules::platform_aws_key_region(&aws.region, home)
+            {
+                self.violation(self.span(b, "region"), v);
+            }
+        }
+        for b in blocks.iter().filter(|b| b.ident == "import") {
+            let targets_key = b
+                .attr("to")
+                .and_then(|a| a.expr.as_ref())
+                .and_then(scan::address_text)
+                .and_then(|text| Address::parse(&text).ok())
+                .is_some_and(|to| {
+                    matches!(to.kind, ObjectKind::Key(Cloud::Aws) | ObjectKind::ExternalKey)
+                });
+            let Some(Value::String(id)) = b.attr("id").and_then(|a| a.value.clone()) else {
+                continue;
+            };
+            if !targets_key && !id.starts_with("arn:") {
+                continue;
+            }
+            if let Err(v) = platform_rules::platform_aws_key_reference(&id, home) {
+                self.violation(self.span(b, "id"), v);
+            }
+        }
+    }
+
     fn origin(&self, b: &EvalBlock) -> Origin {
         let (file, line, column) = match self.sources.get(b.header.file) {
             Some(f) => {

@@ -510,6 +510,27 @@ impl State {
             .ok_or_else(|| not_in_state(a.external_key))?
             .id
             .clone();
+        self.record_attachment_via(a, ekey_id)
+    }
+
+    /// Claude Platform on AWS, where the key's ARN is the registration (there is no `ekey_`
+    /// and no registration entry): records the attachment with the key's remote id as the
+    /// workspace's attached key id. The same protection history as [`Self::record_attachment`].
+    pub fn record_key_arn_attachment(&mut self, a: &AttachmentRecord<'_>) -> Result<(), StateError> {
+        let key_arn = self
+            .keys
+            .get(a.key)
+            .ok_or_else(|| not_in_state(a.key))?
+            .remote_id
+            .clone();
+        self.record_attachment_via(a, key_arn)
+    }
+
+    fn record_attachment_via(
+        &mut self,
+        a: &AttachmentRecord<'_>,
+        ekey_id: String,
+    ) -> Result<(), StateError> {
         if !self.keys.contains_key(a.key) {
             return Err(not_in_state(a.key));
         }
@@ -652,11 +673,13 @@ impl State {
             if !w.id.starts_with("wrkspc_") {
                 return Err(format!("entry {a}: `{}` is not a `wrkspc_` id", w.id));
             }
+            // Claude Platform on AWS attaches by KMS key ARN (domain/anthropic-cmek.md §4).
             if let Some(e) = &w.attached_external_key_id
                 && !e.starts_with("ekey_")
+                && !e.starts_with("arn:aws")
             {
                 return Err(format!(
-                    "entry {a}: attached key `{e}` is not an `ekey_` id"
+                    "entry {a}: attached key `{e}` is neither an `ekey_` id nor a KMS key ARN"
                 ));
             }
             ids.push((&w.id, a));

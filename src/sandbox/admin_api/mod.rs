@@ -24,9 +24,10 @@ use axum::Router;
 
 use crate::sandbox::http::{RunningServer, serve};
 use crate::sandbox::log::RequestLog;
+use crate::spec::model::Platform;
 
 pub use persist::{DEFAULT_STATE_FILE, StateFileError};
-pub use state::AdminState;
+pub use state::{AdminState, AwsHome};
 pub use validator::{FnValidator, KeyValidator, ValidationFuture};
 
 /// How long the emulated validate waits for the key, like Anthropic's 30 s.
@@ -43,6 +44,10 @@ pub struct AdminApiConfig {
     pub state_path: Option<PathBuf>,
     pub request_log: Option<Arc<RequestLog>>,
     pub validation_timeout: Duration,
+    /// The organization's product (registration and attach rules differ per platform).
+    pub platform: Platform,
+    /// Claude Platform on AWS: the account and region the organization's workspaces live in.
+    pub aws_home: Option<AwsHome>,
 }
 
 impl AdminApiConfig {
@@ -54,6 +59,8 @@ impl AdminApiConfig {
             state_path: None,
             request_log: None,
             validation_timeout: DEFAULT_VALIDATION_TIMEOUT,
+            platform: Platform::ClaudePlatform,
+            aws_home: None,
         }
     }
 }
@@ -86,6 +93,8 @@ impl std::fmt::Debug for AdminApiConfig {
             .field("state_path", &self.state_path)
             .field("request_log", &self.request_log.as_ref().map(|l| l.path()))
             .field("validation_timeout", &self.validation_timeout)
+            .field("platform", &self.platform)
+            .field("aws_home", &self.aws_home)
             .finish()
     }
 }
@@ -138,7 +147,11 @@ impl AdminApiEmulator {
             None => None,
         };
         let state = match loaded {
-            Some(state) => {
+            Some(mut state) => {
+                // The spec decides the platform: a sandbox follows a platform edit (the
+                // organization's keys and workspaces stay as they are).
+                state.platform = config.platform;
+                state.aws_home = config.aws_home.clone();
                 if let (Some(expected), Some(path)) =
                     (&config.organization_uuid, &config.state_path)
                     && *expected != state.organization_uuid
@@ -157,7 +170,7 @@ impl AdminApiEmulator {
                     .organization_uuid
                     .clone()
                     .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-                let state = AdminState::new(org);
+                let state = AdminState::for_platform(org, config.platform, config.aws_home.clone());
                 if let Some(path) = &config.state_path {
                     persist::save(path, &state).await?;
                 }

@@ -270,7 +270,16 @@ async fn validate_external_key(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
 ) -> ApiResult<ValidationResult> {
-    let config = shared.read(|s| s.provider_config_of(&id)).await?;
+    let config = shared
+        .read(|s| {
+            if s.platform == crate::spec::model::Platform::ClaudePlatformAws {
+                return Err(ApiFailure::invalid_request(
+                    "Claude Platform on AWS has no separate validate call: the key is validated when a workspace is attached",
+                ));
+            }
+            s.provider_config_of(&id)
+        })
+        .await?;
     let outcome = tokio::time::timeout(
         shared.validation_timeout,
         shared
@@ -289,6 +298,11 @@ async fn validate_external_key(
             )),
         ),
     };
+    if status == ValidationStatus::Success {
+        shared
+            .mutate(|s| s.record_successful_validation(&id))
+            .await?;
+    }
     Ok(Json(ValidationResult {
         object_type: "external_key_validation".into(),
         status,
@@ -309,6 +323,31 @@ async fn update_workspace(
     body: Result<Json<WorkspaceUpdate>, JsonRejection>,
 ) -> ApiResult<impl Serialize> {
     let update = json_body(body)?;
+    // Claude Platform on AWS validates the key at attach: the attach commits only when the
+    // service principal's round trip with the workspace's compartment succeeds.
+    if let Some(check) = shared.read(|s| s.attach_validation(&id, &update)).await? {
+        let outcome = tokio::time::timeout(
+            shared.validation_timeout,
+            shared
+                .validator
+                .validate_at_attach(&check.kms_arn, &check.compartment_id),
+        )
+        .await;
+        let failure = match outcome {
+            Ok(Ok(())) => None,
+            Ok(Err(reason)) => Some(reason),
+            Err(_) => Some(format!(
+                "the key did not answer within {} seconds",
+                shared.validation_timeout.as_secs()
+            )),
+        };
+        if let Some(reason) = failure {
+            return Err(ApiFailure::invalid_request(format!(
+                "external_key_id: key validation failed for {}: {reason}",
+                check.kms_arn
+            )));
+        }
+    }
     Ok(Json(
         shared.mutate(|s| s.update_workspace(&id, update)).await?,
     ))

@@ -8,6 +8,19 @@
 //! - `geo` and `provider_config` never change while the key is attached;
 //! - an attached key cannot be deleted;
 //! - list order is newest first by a monotonic creation sequence (timestamps may tie).
+//!
+//! Platforms (`domain/anthropic-cmek.md` §1, §4; the organization's `platform` decides):
+//! - Claude Platform: keys are registered (`ekey_...`), validated, and attached per workspace;
+//! - Claude Platform on AWS: "keys are identified by KMS key ARN, not `ekey_`", so there is no
+//!   registration and no separate validate call: a workspace is attached with the key ARN and
+//!   "the key is validated at attach, using the workspace's compartment id"; the key "must be in
+//!   the same AWS account and region as the workspace"; "alias ARNs are rejected" and `mrk-`
+//!   (multi-region) keys are not supported;
+//! - Claude Enterprise: "per organization (one key per organization, no workspace step)": one
+//!   registration at most, no workspace attach. The domain file does not say when the
+//!   organization's key takes effect; the emulator's choice is that the first *successful*
+//!   validate of the registration makes it the organization's key (`organization_key_id`), from
+//!   which point it counts as attached (immutable `geo`/`provider_config`, never deletable).
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +29,7 @@ use crate::anthropic::types::{
     ProviderConfig, UpdateExternalKey, Workspace,
 };
 use crate::sandbox::log::now_rfc3339;
+use crate::spec::model::Platform;
 
 use super::ids::{new_external_key_id, new_workspace_id};
 use super::provider_config::{check_display_name, check_geo, check_provider_config};
@@ -37,6 +51,33 @@ pub struct AdminState {
     pub external_keys: Vec<StoredExternalKey>,
     /// In creation order.
     pub workspaces: Vec<Workspace>,
+    /// The product the organization uses; decides the registration and attach rules.
+    #[serde(default)]
+    pub platform: Platform,
+    /// Claude Platform on AWS: the AWS account and region the organization's workspaces live in
+    /// (a key must be in the same account and region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_home: Option<AwsHome>,
+    /// Claude Enterprise: the registration that encrypts the whole organization, set by its
+    /// first successful validate and never changed afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_key_id: Option<String>,
+}
+
+/// Where a Claude Platform on AWS organization runs: its workspaces' ARNs are
+/// `arn:aws:aws-external-anthropic:<region>:<account-id>:workspace/<workspace-id>` (§4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwsHome {
+    pub account: String,
+    pub region: String,
+}
+
+/// What the server must check with the key before a Claude Platform on AWS attach commits:
+/// the key ARN and the workspace's compartment (the validation's encryption context).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachValidation {
+    pub kms_arn: String,
+    pub compartment_id: String,
 }
 
 /// An external key as stored (attachment is derived from the workspaces).
@@ -124,6 +165,22 @@ impl AdminState {
             next_seq: 1,
             external_keys: Vec::new(),
             workspaces: Vec::new(),
+            platform: Platform::ClaudePlatform,
+            aws_home: None,
+            organization_key_id: None,
+        }
+    }
+
+    /// An organization of `platform`; `aws_home` only matters on Claude Platform on AWS.
+    pub fn for_platform(
+        organization_uuid: String,
+        platform: Platform,
+        aws_home: Option<AwsHome>,
+    ) -> Self {
+        Self {
+            platform,
+            aws_home,
+            ..Self::new(organization_uuid)
         }
     }
 
@@ -133,10 +190,14 @@ impl AdminState {
         seq
     }
 
+    /// Referenced by a workspace (live or archived) or, on Claude Enterprise, the organization's
+    /// key.
     fn is_attached(&self, key_id: &str) -> bool {
-        self.workspaces
-            .iter()
-            .any(|w| w.external_key_id.as_deref() == Some(key_id))
+        self.organization_key_id.as_deref() == Some(key_id)
+            || self
+                .workspaces
+                .iter()
+                .any(|w| w.external_key_id.as_deref() == Some(key_id))
     }
 
     fn to_wire(&self, key: &StoredExternalKey) -> ExternalKey {
@@ -176,6 +237,22 @@ impl AdminState {
         &mut self,
         request: CreateExternalKey,
     ) -> Result<ExternalKey, ApiFailure> {
+        match self.platform {
+            Platform::ClaudePlatform => {}
+            Platform::ClaudePlatformAws => {
+                return Err(ApiFailure::invalid_request(
+                    "Claude Platform on AWS identifies keys by their KMS key ARN and has no external key registrations: attach the workspace with the key ARN",
+                ));
+            }
+            Platform::ClaudeEnterprise => {
+                if let Some(existing) = self.external_keys.first() {
+                    return Err(ApiFailure::invalid_request(format!(
+                        "Claude Enterprise uses one key per organization; external key {} is already registered",
+                        existing.id
+                    )));
+                }
+            }
+        }
         check_provider_config(&request.provider_config).map_err(ApiFailure::invalid_request)?;
         if let Some(name) = &request.display_name {
             check_display_name(name).map_err(ApiFailure::invalid_request)?;
@@ -308,6 +385,11 @@ impl AdminState {
     /// Server-side delete: refused while any workspace (live or archived) references the key.
     pub fn delete_external_key(&mut self, id: &str) -> Result<ExternalKeyDeleted, ApiFailure> {
         self.find_key(id)?;
+        if self.organization_key_id.as_deref() == Some(id) {
+            return Err(ApiFailure::invalid_request(format!(
+                "external key {id} cannot be deleted: it is the organization's key"
+            )));
+        }
         if self.is_attached(id) {
             let users: Vec<&str> = self
                 .workspaces
@@ -375,17 +457,77 @@ impl AdminState {
     }
 
     fn check_attachable(&self, key_id: &str) -> Result<(), ApiFailure> {
-        if self.external_keys.iter().any(|k| k.id == key_id) {
-            Ok(())
-        } else {
-            Err(ApiFailure::invalid_request(format!(
-                "external_key_id: external key {key_id} does not exist"
-            )))
+        match self.platform {
+            Platform::ClaudeEnterprise => Err(ApiFailure::invalid_request(
+                "Claude Enterprise has no workspace-level keys: the organization's key is its one external key",
+            )),
+            Platform::ClaudePlatformAws => {
+                check_platform_aws_key_arn(key_id, self.aws_home.as_ref())
+                    .map_err(ApiFailure::invalid_request)?;
+                Ok(())
+            }
+            Platform::ClaudePlatform => {
+                if self.external_keys.iter().any(|k| k.id == key_id) {
+                    Ok(())
+                } else {
+                    Err(ApiFailure::invalid_request(format!(
+                        "external_key_id: external key {key_id} does not exist"
+                    )))
+                }
+            }
         }
+    }
+
+    /// Claude Platform on AWS: what an attach of `update` must validate with the key before it
+    /// commits (`None` when the update attaches nothing new). Runs every precondition of
+    /// [`Self::update_workspace`] first, so a refused attach never reaches the key.
+    pub fn attach_validation(
+        &self,
+        id: &str,
+        update: &WorkspaceUpdate,
+    ) -> Result<Option<AttachValidation>, ApiFailure> {
+        if self.platform != Platform::ClaudePlatformAws {
+            return Ok(None);
+        }
+        let Some(key_id) = &update.external_key_id else {
+            return Ok(None);
+        };
+        let current = self.get_workspace(id)?;
+        if current.archived_at.is_some() {
+            return Err(ApiFailure::invalid_request(format!(
+                "workspace {id} is archived and cannot be modified"
+            )));
+        }
+        self.check_attachable(key_id)?;
+        match current.external_key_id.as_deref() {
+            Some(existing) if existing == key_id => Ok(None),
+            Some(existing) => Err(ApiFailure::invalid_request(format!(
+                "external_key_id: workspace {id} already uses key {existing}; a workspace's key is set once and can never be changed"
+            ))),
+            None => Ok(Some(AttachValidation {
+                kms_arn: key_id.clone(),
+                compartment_id: current.compartment_id,
+            })),
+        }
+    }
+
+    /// Claude Enterprise: a successful validate of the organization's only registration makes
+    /// it the organization's key (once; it never changes afterwards).
+    pub fn record_successful_validation(&mut self, id: &str) -> Result<(), ApiFailure> {
+        self.find_key(id)?;
+        if self.platform == Platform::ClaudeEnterprise && self.organization_key_id.is_none() {
+            self.organization_key_id = Some(id.to_string());
+        }
+        Ok(())
     }
 
     /// Sandbox only: creates a workspace with a fresh compartment id.
     pub fn seed_workspace(&mut self, seed: SeedWorkspace) -> Result<Workspace, ApiFailure> {
+        if self.platform == Platform::ClaudeEnterprise {
+            return Err(ApiFailure::invalid_request(
+                "a Claude Enterprise organization has no workspaces to seed",
+            ));
+        }
         let id = match seed.id {
             Some(id) => {
                 let valid = id.starts_with("wrkspc_")
@@ -430,6 +572,45 @@ impl AdminState {
         }
         Ok(workspace.clone())
     }
+}
+
+/// A Claude Platform on AWS key reference: a KMS **key** ARN (not an alias ARN, not a
+/// multi-region `mrk-` key) in the organization's own account and region (§4).
+pub fn check_platform_aws_key_arn(arn: &str, home: Option<&AwsHome>) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [scheme, partition, service, region, account, resource] = parts.as_slice() else {
+        return Err(format!(
+            "external_key_id: `{arn}` is not a KMS key ARN (Claude Platform on AWS identifies keys by key ARN)"
+        ));
+    };
+    if *scheme != "arn" || !partition.starts_with("aws") || *service != "kms" {
+        return Err(format!("external_key_id: `{arn}` is not a KMS key ARN"));
+    }
+    if resource.starts_with("alias/") {
+        return Err(format!(
+            "external_key_id: `{arn}` is an alias ARN; Claude Platform on AWS rejects alias ARNs, use the key ARN"
+        ));
+    }
+    let Some(key_id) = resource.strip_prefix("key/") else {
+        return Err(format!("external_key_id: `{arn}` is not a KMS key ARN"));
+    };
+    if key_id.starts_with("mrk-") {
+        return Err(format!(
+            "external_key_id: `{arn}` is a multi-region key; CMEK needs a single-region key"
+        ));
+    }
+    if key_id.is_empty() {
+        return Err(format!("external_key_id: `{arn}` names no key"));
+    }
+    if let Some(home) = home
+        && (home.account != *account || home.region != *region)
+    {
+        return Err(format!(
+            "external_key_id: key {arn} is in account {account}, region {region}; the workspace is in account {}, region {}: the key must be in the same AWS account and region as the workspace",
+            home.account, home.region
+        ));
+    }
+    Ok(())
 }
 
 fn check_workspace_name(name: &str) -> Result<(), ApiFailure> {

@@ -18,6 +18,21 @@ pub trait KeyValidator: Send + Sync {
         provider_config: &'a ProviderConfig,
         organization_uuid: &'a str,
     ) -> ValidationFuture<'a>;
+
+    /// Claude Platform on AWS: the validation made at attach (`domain/anthropic-cmek.md` §4: "no
+    /// separate validate call (the key is validated at attach, using the workspace's
+    /// compartment id)"), as the platform's service principal. A validator that cannot make it
+    /// refuses, so an attach is never accepted unchecked.
+    fn validate_at_attach<'a>(
+        &'a self,
+        kms_arn: &'a str,
+        compartment_id: &'a str,
+    ) -> ValidationFuture<'a> {
+        let _ = (kms_arn, compartment_id);
+        Box::pin(async {
+            Err("this validator cannot validate a key at attach (Claude Platform on AWS)".to_string())
+        })
+    }
 }
 
 /// A [`KeyValidator`] backed by a closure `(provider_config, organization_uuid) -> future`.

@@ -28,6 +28,13 @@ pub const ANTHROPIC_ACCOUNT_ID: &str = "915198916910";
 pub const ANTHROPIC_SANDBOX_ACCESS_KEY_ID: &str = "ANTHROPICSANDBOXKEY1";
 /// Anthropic's published CMEK client role.
 pub const ANTHROPIC_ROLE_ARN: &str = "arn:aws:iam::915198916910:role/anthropic-cmek-client-us";
+/// Access key id that acts as the AWS service principal of Claude Platform on AWS
+/// (`aws-external-anthropic.amazonaws.com`, domain/anthropic-cmek.md §2 and §4: "principal is the
+/// service principal above"). A service principal has no account of its own, so a key policy must
+/// name it: a grant to an account root never lets it in.
+pub const PLATFORM_AWS_SERVICE_ACCESS_KEY_ID: &str = "ANTHROPICSERVICEPRN1";
+/// The service principal Claude Platform on AWS calls KMS as.
+pub const PLATFORM_AWS_SERVICE_PRINCIPAL: &str = "aws-external-anthropic.amazonaws.com";
 /// Any secret works (signatures are not verified); this one is used by tests and `--sandbox`.
 pub const SANDBOX_SECRET_ACCESS_KEY: &str = "sandbox-secret-access-key-not-a-secret";
 
@@ -126,6 +133,14 @@ impl CallerTable {
             Principal {
                 arn: ANTHROPIC_ROLE_ARN.to_string(),
                 account: ANTHROPIC_ACCOUNT_ID.to_string(),
+                session_arn: None,
+            },
+        );
+        table.insert(
+            PLATFORM_AWS_SERVICE_ACCESS_KEY_ID,
+            Principal {
+                arn: PLATFORM_AWS_SERVICE_PRINCIPAL.to_string(),
+                account: String::new(),
                 session_arn: None,
             },
         );

@@ -87,9 +87,15 @@ impl PolicyLibraryAuthorizer {
 
 /// The evaluator's request for a KMS request context.
 pub fn evaluator_request(ctx: &KmsRequestContext) -> Request {
-    let principal = RequestPrincipal::Aws {
-        arn: ctx.principal_arn.clone(),
-        account: ctx.principal_account.clone(),
+    // A caller whose "ARN" is a service name (`aws-external-anthropic.amazonaws.com`) is an AWS
+    // service principal: it matches `Principal: {"Service": ...}` statements only.
+    let principal = if ctx.principal_arn.starts_with("arn:") {
+        RequestPrincipal::Aws {
+            arn: ctx.principal_arn.clone(),
+            account: ctx.principal_account.clone(),
+        }
+    } else {
+        RequestPrincipal::Service(ctx.principal_arn.clone())
     };
     let mut request = Request::new(principal, ctx.action.clone(), ctx.key_arn.clone());
     for (k, v) in &ctx.encryption_context {
