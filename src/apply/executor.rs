@@ -22,7 +22,7 @@ use crate::engine::refresh::{key_ref, plan_key};
 use crate::engine::session::Session;
 use crate::observed::ObservedKey as RawKey;
 use crate::plan::input::{
-    AccessDoc, AnthropicRequests, CompartmentStatus, CompartmentUse, PolicyOracle,
+    AccessDoc, AnthropicRequests, CompartmentStatus, CompartmentUse, Decision, PolicyOracle,
 };
 use crate::plan::model::{Action, PlannedAction, PlannedProviderConfig};
 use crate::plan::{Plan, attrs};
@@ -275,10 +275,15 @@ impl Run<'_> {
             validation: true,
             workspaces: self.compartments(&address),
         };
-        let flips = self
+        // `narrowed` reports flips both ways; only a request that was allowed and would be
+        // denied is a loss (a fix-forward that grants Anthropic's access flips the other way).
+        let flips: Vec<_> = self
             .session
             .oracle
-            .narrowed(&observed.access, after, &requests);
+            .narrowed(&observed.access, after, &requests)
+            .into_iter()
+            .filter(|f| f.old == Decision::Allow && f.new != Decision::Allow)
+            .collect();
         if !flips.is_empty() {
             let lines: Vec<String> = flips
                 .iter()
