@@ -197,6 +197,9 @@ pub fn build(
                 );
                 t.ok = false;
             }
+            // "One key per organization" (domain/anthropic-cmek.md §1): the first block in
+            // the source is the organization's; every later one is reported.
+            ek_spans.sort_by_key(|(_, s)| (s.file, s.range.start));
             for (_, s) in ek_spans.iter().skip(1) {
                 t.diags.push(
                     Diagnostic::error(
