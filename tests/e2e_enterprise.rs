@@ -32,8 +32,7 @@ fn apply_registers_verifies_and_converges() {
     assert!(ekey.starts_with("ekey_"));
     assert_eq!(state["external_keys"]["external_key.org"]["in_use"], true);
     assert_eq!(
-        state["keys"]["key.aws.org"]["protection"]["protects_data"],
-        true,
+        state["keys"]["key.aws.org"]["protection"]["protects_data"], true,
         "{state:#}"
     );
     let org = organization(dir);
@@ -142,9 +141,7 @@ fn the_organization_key_is_protected_once_in_use() {
     let with_workspace = format!(
         "{original}\nworkspace \"w\" {{\n  id           = \"wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ\"\n  external_key = external_key.org\n}}\n"
     );
-    let second_key = format!(
-        "{original}\nexternal_key \"second\" {{\n  key = key.aws.org\n}}\n"
-    );
+    let second_key = format!("{original}\nexternal_key \"second\" {{\n  key = key.aws.org\n}}\n");
     for (code_name, spec) in [
         ("spec::enterprise-workspace", with_workspace),
         ("spec::enterprise-external-keys", second_key),
@@ -173,7 +170,9 @@ fn the_emulated_enterprise_organization_keeps_one_key() {
 
     let mut org = AdminState::for_platform(ORG.to_string(), Platform::ClaudeEnterprise, None);
     let config = |n: u8| ProviderConfig::Aws {
-        kms_arn: format!("arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890a{n}"),
+        kms_arn: format!(
+            "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890a{n}"
+        ),
         region: None,
     };
     let create = |c| CreateExternalKey {
@@ -183,7 +182,10 @@ fn the_emulated_enterprise_organization_keeps_one_key() {
     };
     let first = org.create_external_key(create(config(1))).unwrap();
     let second = org.create_external_key(create(config(2))).unwrap_err();
-    assert!(second.message.contains("one key per organization"), "{second:?}");
+    assert!(
+        second.message.contains("one key per organization"),
+        "{second:?}"
+    );
     assert!(org.seed_workspace(SeedWorkspace::default()).is_err());
     let attach = org
         .update_workspace(

@@ -36,7 +36,10 @@ fn apply_attaches_by_key_arn_and_converges() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(arn.starts_with("arn:aws:kms:us-east-2:111122223333:key/"), "{arn}");
+    assert!(
+        arn.starts_with("arn:aws:kms:us-east-2:111122223333:key/"),
+        "{arn}"
+    );
     assert_eq!(
         state["workspaces"]["workspace.main"]["attached_external_key_id"],
         serde_json::json!(arn)
@@ -72,7 +75,10 @@ fn apply_attaches_by_key_arn_and_converges() {
         .map(|e| e.operation.as_str())
         .collect();
     for op in ["DescribeKey", "Encrypt", "Decrypt"] {
-        assert!(service_calls.contains(&op), "{op} missing: {service_calls:?}");
+        assert!(
+            service_calls.contains(&op),
+            "{op} missing: {service_calls:?}"
+        );
     }
 
     let (code, out, err) = cmek(dir, &["plan", ".", "--detailed-exitcode"]);
@@ -98,7 +104,11 @@ fn broken_policy_fails_verification_and_attaches_nothing() {
     for ws in organization(dir)["workspaces"].as_array().unwrap() {
         assert!(ws["external_key_id"].is_null(), "attached: {ws}");
     }
-    assert!(!requests(dir).iter().any(|e| e.operation == "UpdateWorkspace"));
+    assert!(
+        !requests(dir)
+            .iter()
+            .any(|e| e.operation == "UpdateWorkspace")
+    );
 }
 
 /// The emulator's own attach check, without cmek's verification in front of it: an attach
@@ -178,7 +188,10 @@ fn the_attach_validates_the_key_as_the_service_principal() {
                     .to_string(),
                 "multi-region",
             ),
-            (root_only_arn.replace("us-east-2", "us-west-2"), "same AWS account and region"),
+            (
+                root_only_arn.replace("us-east-2", "us-west-2"),
+                "same AWS account and region",
+            ),
             (
                 root_only_arn.replace("111122223333", "444455556666"),
                 "same AWS account and region",
@@ -192,7 +205,12 @@ fn the_attach_validates_the_key_as_the_service_principal() {
         }
         // Nothing was attached, and there is no registration or validate on this platform.
         let snapshot = world.admin().snapshot().await;
-        assert!(snapshot.workspaces.iter().all(|w| w.external_key_id.is_none()));
+        assert!(
+            snapshot
+                .workspaces
+                .iter()
+                .all(|w| w.external_key_id.is_none())
+        );
         let create = http
             .post(format!(
                 "{}/v1/organizations/external_keys",

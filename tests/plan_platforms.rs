@@ -99,7 +99,11 @@ fn platform_aws_refuses_to_attach_a_key_of_another_account_at_plan_time() {
         "{:?}",
         plan.refusals
     );
-    assert!(plan.action("attach:workspace.a").is_none(), "{:?}", ids(&plan));
+    assert!(
+        plan.action("attach:workspace.a").is_none(),
+        "{:?}",
+        ids(&plan)
+    );
     let drift = plan
         .drift
         .iter()

@@ -714,7 +714,9 @@ impl<'f, 'a> Differ<'f, 'a> {
         let attr = |name: &str| observed.immutable.get(name).map(String::as_str);
         let arn = crate::spec::platform_rules::parse_kms_arn(&observed.remote_id);
         if attr("multi_region") == Some("true")
-            || arn.as_ref().is_some_and(|a| a.resource.starts_with("key/mrk-"))
+            || arn
+                .as_ref()
+                .is_some_and(|a| a.resource.starts_with("key/mrk-"))
         {
             return Some(format!(
                 "{key} ({}) is a multi-region key; Claude Platform on AWS needs a single-region key",
@@ -723,7 +725,12 @@ impl<'f, 'a> Differ<'f, 'a> {
         }
         let key_region = attr("region").or(arn.as_ref().map(|a| a.region));
         let key_account = attr("account").or(arn.as_ref().map(|a| a.account));
-        let home_region = facts.desired.providers.aws.as_ref().map(|p| p.region.as_str());
+        let home_region = facts
+            .desired
+            .providers
+            .aws
+            .as_ref()
+            .map(|p| p.region.as_str());
         let home_account = facts.observed.aws_caller_account.as_deref();
         if let (Some(k), Some(h)) = (key_region, home_region)
             && k != h

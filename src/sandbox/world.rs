@@ -254,8 +254,7 @@ impl KeyValidator for SandboxValidator {
         Box::pin(async move {
             match provider_config {
                 ProviderConfig::Aws { kms_arn, region } => {
-                    validate_aws(self.kms_url.clone(), kms_arn.clone(), region.clone(), probe)
-                        .await
+                    validate_aws(self.kms_url.clone(), kms_arn.clone(), region.clone(), probe).await
                 }
                 ProviderConfig::Gcp { .. } | ProviderConfig::Azure { .. } => Err(
                     "the sandbox emulates AWS KMS only; GCP and Azure keys cannot be validated"
@@ -366,7 +365,10 @@ impl SandboxWorld {
     }
 
     /// Starts the world a spec describes: its organization, platform, AWS home and workspaces.
-    pub async fn start_for_spec(config_dir: &Path, desired: &Desired) -> Result<Self, SandboxError> {
+    pub async fn start_for_spec(
+        config_dir: &Path,
+        desired: &Desired,
+    ) -> Result<Self, SandboxError> {
         let workspace_ids: Vec<String> =
             desired.workspaces.values().map(|w| w.id.clone()).collect();
         Self::start_for(

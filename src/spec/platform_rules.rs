@@ -108,9 +108,8 @@ mod tests {
     #[test]
     fn key_references() {
         assert!(platform_aws_key_reference(KEY, Some("us-east-2")).is_ok());
-        let code = |id: &str, home: Option<&str>| {
-            platform_aws_key_reference(id, home).map_err(|v| v.code)
-        };
+        let code =
+            |id: &str, home: Option<&str>| platform_aws_key_reference(id, home).map_err(|v| v.code);
         assert_eq!(
             code("arn:aws:kms:us-east-2:111122223333:alias/cmek", None),
             Err("spec::platform-aws-alias-arn")
@@ -119,7 +118,10 @@ mod tests {
             code("arn:aws:kms:us-east-2:111122223333:key/mrk-1234", None),
             Err("spec::multi-region")
         );
-        assert_eq!(code(KEY, Some("us-west-2")), Err("spec::platform-aws-region"));
+        assert_eq!(
+            code(KEY, Some("us-west-2")),
+            Err("spec::platform-aws-region")
+        );
         assert_eq!(code("ekey_01abc", None), Err("spec::platform-aws-key-arn"));
         assert_eq!(
             code("arn:aws:iam::111122223333:root", None),

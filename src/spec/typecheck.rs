@@ -281,10 +281,8 @@ impl Checker<'_> {
         let home = providers.aws.as_ref().map(|p| p.region.as_str());
         for b in blocks.iter().filter(|b| b.ident == "key") {
             let origin = self.origin(b);
-            let Some(KeyKind::Aws(aws)) = keys
-                .values()
-                .find(|k| k.origin == origin)
-                .map(|k| &k.kind)
+            let Some(KeyKind::Aws(aws)) =
+                keys.values().find(|k| k.origin == origin).map(|k| &k.kind)
             else {
                 continue;
             };
@@ -301,7 +299,10 @@ impl Checker<'_> {
                 .and_then(scan::address_text)
                 .and_then(|text| Address::parse(&text).ok())
                 .is_some_and(|to| {
-                    matches!(to.kind, ObjectKind::Key(Cloud::Aws) | ObjectKind::ExternalKey)
+                    matches!(
+                        to.kind,
+                        ObjectKind::Key(Cloud::Aws) | ObjectKind::ExternalKey
+                    )
                 });
             let Some(Value::String(id)) = b.attr("id").and_then(|a| a.value.clone()) else {
                 continue;

@@ -516,7 +516,10 @@ impl State {
     /// Claude Platform on AWS, where the key's ARN is the registration (there is no `ekey_`
     /// and no registration entry): records the attachment with the key's remote id as the
     /// workspace's attached key id. The same protection history as [`Self::record_attachment`].
-    pub fn record_key_arn_attachment(&mut self, a: &AttachmentRecord<'_>) -> Result<(), StateError> {
+    pub fn record_key_arn_attachment(
+        &mut self,
+        a: &AttachmentRecord<'_>,
+    ) -> Result<(), StateError> {
         let key_arn = self
             .keys
             .get(a.key)

@@ -81,9 +81,11 @@ pub fn assert_read_only(what: &str, entries: &[RequestLogEntry]) {
     for entry in entries {
         let op = entry.operation.as_str();
         assert!(
-            !["Delete", "Disable", "Schedule", "Create", "Put", "Update", "Validate"]
-                .iter()
-                .any(|p| op.starts_with(p)),
+            ![
+                "Delete", "Disable", "Schedule", "Create", "Put", "Update", "Validate"
+            ]
+            .iter()
+            .any(|p| op.starts_with(p)),
             "{what}: a call after a refusal: {entry:?}"
         );
     }
@@ -137,4 +139,3 @@ pub fn snapshot(name: &str, text: &str) {
         insta::assert_snapshot!(name, redact(text));
     });
 }
-

@@ -30,7 +30,10 @@ pub trait KeyValidator: Send + Sync {
     ) -> ValidationFuture<'a> {
         let _ = (kms_arn, compartment_id);
         Box::pin(async {
-            Err("this validator cannot validate a key at attach (Claude Platform on AWS)".to_string())
+            Err(
+                "this validator cannot validate a key at attach (Claude Platform on AWS)"
+                    .to_string(),
+            )
         })
     }
 }
