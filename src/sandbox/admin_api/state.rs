@@ -3,7 +3,8 @@
 //!
 //! Invariants:
 //! - a key's `attachment` is derived, never stored: it is `attached` exactly when some workspace
-//!   (live or archived) has it as `external_key_id`;
+//!   (live or archived) has it as `external_key_id`, or it is the organization's key (Claude
+//!   Enterprise);
 //! - a workspace's `external_key_id` is write-once;
 //! - `geo` and `provider_config` never change while the key is attached;
 //! - an attached key cannot be deleted;
@@ -667,6 +668,88 @@ mod tests {
             })
             .unwrap();
         s.archive_workspace(&ws.id).unwrap();
+        assert_eq!(
+            s.get_external_key(&key.id).unwrap().attachment,
+            Attachment::Attached
+        );
+        assert!(s.delete_external_key(&key.id).is_err());
+    }
+
+    fn home() -> AwsHome {
+        AwsHome {
+            account: "111122223333".into(),
+            region: "us-east-2".into(),
+        }
+    }
+
+    #[test]
+    fn platform_aws_attaches_by_key_arn_after_preconditions() {
+        let mut s =
+            AdminState::for_platform("org".into(), Platform::ClaudePlatformAws, Some(home()));
+        assert_eq!(
+            s.create_external_key(aws_request("k")).unwrap_err().status,
+            400
+        );
+        let ws = s.seed_workspace(SeedWorkspace::default()).unwrap();
+        let arn = "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let update = WorkspaceUpdate {
+            name: None,
+            external_key_id: Some(arn.into()),
+        };
+        let check = s.attach_validation(&ws.id, &update).unwrap().unwrap();
+        assert_eq!(check.kms_arn, arn);
+        assert_eq!(check.compartment_id, ws.compartment_id);
+        s.update_workspace(&ws.id, update.clone()).unwrap();
+        // Re-sending the same attach needs no validation; another key is refused.
+        assert_eq!(s.attach_validation(&ws.id, &update).unwrap(), None);
+        let other = WorkspaceUpdate {
+            name: None,
+            external_key_id: Some(arn.replace("1234abcd", "5678abcd")),
+        };
+        assert!(s.attach_validation(&ws.id, &other).is_err());
+        assert!(s.update_workspace(&ws.id, other).is_err());
+    }
+
+    #[test]
+    fn platform_aws_key_arn_rules() {
+        let h = home();
+        let ok = "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert!(check_platform_aws_key_arn(ok, Some(&h)).is_ok());
+        for (bad, why) in [
+            ("arn:aws:kms:us-east-2:111122223333:alias/x", "alias ARN"),
+            (
+                "arn:aws:kms:us-east-2:111122223333:key/mrk-1",
+                "multi-region",
+            ),
+            (
+                &ok.replace("us-east-2", "us-east-1"),
+                "same AWS account and region",
+            ),
+            (
+                &ok.replace("111122223333", "999988887777"),
+                "same AWS account and region",
+            ),
+            ("ekey_01abc", "not a KMS key ARN"),
+            ("arn:aws:iam::111122223333:root", "not a KMS key ARN"),
+        ] {
+            let e = check_platform_aws_key_arn(bad, Some(&h)).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn enterprise_validation_makes_the_one_key_the_organizations() {
+        let mut s = AdminState::for_platform("org".into(), Platform::ClaudeEnterprise, None);
+        let key = s.create_external_key(aws_request("k")).unwrap();
+        assert!(s.create_external_key(aws_request("second")).is_err());
+        assert!(
+            s.delete_external_key(&key.id).is_ok(),
+            "unused: deletable server side"
+        );
+        let key = s.create_external_key(aws_request("k")).unwrap();
+        s.record_successful_validation(&key.id).unwrap();
+        s.record_successful_validation(&key.id).unwrap();
+        assert_eq!(s.organization_key_id.as_deref(), Some(key.id.as_str()));
         assert_eq!(
             s.get_external_key(&key.id).unwrap().attachment,
             Attachment::Attached
