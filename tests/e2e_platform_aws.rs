@@ -265,7 +265,7 @@ fn unsafe_edits_are_refused_end_to_end() {
         ),
         (
             "SAFE004",
-            "replace the key (key spec change through a new alias is fine; a new region is not)",
+            "move the key (and the provider) to another region",
             // The offline rule keeps the key in the provider's region, so move both: the key
             // that protects data would be replaced.
             original
