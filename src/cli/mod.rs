@@ -85,7 +85,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
-        Command::Review(args) => review::run(args),
+        Command::Review(args) => review::run(args, cli.sandbox),
         Command::Lint(args) => lint::run(args),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
