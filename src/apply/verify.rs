@@ -1,6 +1,6 @@
 //! Verification of one key before any attach (DESIGN.md §6):
-//! (a) a real round trip through the provider: a fresh 256-bit data key, generated locally and
-//!     zeroized on drop, is wrapped and unwrapped under the key with the encryption context
+//! (a) a real round trip through the provider: a fresh 256-bit data key, from the OS random
+//!     number generator and zeroized on drop, is wrapped and unwrapped under the key with the encryption context
 //!     Anthropic sends, then used to AES-256-GCM seal and open a random canary;
 //! (b) a simulation of Anthropic's requests (validation and each workspace's traffic) against
 //!     the key's current policy with the policy library;
@@ -37,6 +37,15 @@ pub struct VerifyInput<'a> {
     pub registration_id: Option<&'a str>,
 }
 
+/// Fills `buf` from the operating system's random number generator (data keys, canaries and
+/// nonces never come from a user-space generator).
+fn os_random(buf: &mut [u8]) -> Result<(), String> {
+    use rand::TryRng;
+    rand::rngs::SysRng.try_fill_bytes(buf).map_err(|e| {
+        format!("round trip: the operating system's random number generator failed: {e}")
+    })
+}
+
 /// (a) The round trip.
 pub async fn round_trip(
     provider: &dyn KeyProvider,
@@ -46,9 +55,9 @@ pub async fn round_trip(
     let context = EncryptionContext::new()
         .with("anthropic:org_uuid", org_uuid)
         .with("anthropic:compartment_uuid", VALIDATION_COMPARTMENT);
-    let mut data_key = vec![0u8; 32];
-    rand::fill(&mut data_key[..]);
-    let data_key = SecretBytes::new(data_key);
+    let mut data_key = Zeroizing::new(vec![0u8; 32]);
+    os_random(&mut data_key)?;
+    let data_key = SecretBytes::new(std::mem::take(&mut *data_key));
     let wrapped = provider
         .wrap(key, &data_key, &context)
         .await
@@ -63,9 +72,9 @@ pub async fn round_trip(
     let cipher = Aes256Gcm::new_from_slice(unwrapped.expose())
         .map_err(|_| "round trip: the unwrapped data key is not 256 bits".to_string())?;
     let mut canary = Zeroizing::new(vec![0u8; 32]);
-    rand::fill(&mut canary[..]);
+    os_random(&mut canary)?;
     let mut nonce_bytes = [0u8; 12];
-    rand::fill(&mut nonce_bytes[..]);
+    os_random(&mut nonce_bytes)?;
     let nonce = Nonce::<Aes256Gcm>::try_from(&nonce_bytes[..])
         .map_err(|_| "round trip: bad nonce length".to_string())?;
     let aad = context.to_aad();
