@@ -21,3 +21,4 @@ pub mod review;
 pub mod sandbox;
 pub mod spec;
 pub mod state;
+pub mod verify;

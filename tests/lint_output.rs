@@ -107,7 +107,8 @@ fn every_example_lints_clean_at_fail_on_error() {
     let mut n = 0;
     for entry in std::fs::read_dir("examples").unwrap() {
         let dir = entry.unwrap().path();
-        if !dir.is_dir() {
+        // `examples/ci/` holds CI workflows that run cmek, not a spec.
+        if !dir.is_dir() || dir.ends_with("ci") {
             continue;
         }
         let r = lint_paths(std::slice::from_ref(&dir), &LintOptions::default());

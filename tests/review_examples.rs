@@ -1,10 +1,10 @@
-//! Review files of every example and of fixtures, snapshotted under `snapshots/review/`; and
-//! review determinism: an escape-hatch policy with reordered statements and differently
-//! ordered values reviews identically.
+//! Review files of every example and of fixtures, snapshotted under `snapshots/review/`; the
+//! committed reviews of every example are current; and review determinism: an escape-hatch
+//! policy with reordered statements and differently ordered values reviews identically.
 
 use std::path::{Path, PathBuf};
 
-use cmek::review::{ReviewFile, build_reviews};
+use cmek::review::{ReviewExtras, ReviewFile, build_reviews_with, lint_findings};
 use cmek::spec::{LoadOptions, load};
 use cmek::state::LocalBackend;
 
@@ -35,7 +35,67 @@ fn reviews_with_state(dir: &Path, with_state: bool) -> Vec<ReviewFile> {
     } else {
         None
     };
-    build_reviews(&desired, state.as_ref()).unwrap()
+    let extras = ReviewExtras {
+        findings: Some(lint_findings(dir)),
+        live: None,
+    };
+    build_reviews_with(&desired, state.as_ref(), &extras).unwrap()
+}
+
+const EXAMPLES: [&str; 7] = [
+    "quickstart",
+    "aws",
+    "gcp",
+    "azure",
+    "claude-enterprise",
+    "claude-platform-aws",
+    "modules",
+];
+
+/// Copies `src` into `dst`, leaving out state files and the sandbox a developer may have left.
+fn copy_spec_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == ".cmek" || name.contains(".state.json") {
+            continue;
+        }
+        if entry.path().is_dir() {
+            copy_spec_tree(&entry.path(), &dst.join(&name));
+        } else {
+            std::fs::copy(entry.path(), dst.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Every example's committed reviews (`examples/<name>/reviews/`) are what `cmek review`
+/// gives now: `cmek review --check` passes on each. Run on a copy laid out like the repository
+/// (modules resolve as `../../modules`), without any state a sandbox run left behind.
+#[test]
+fn committed_example_reviews_are_current() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_spec_tree(&root().join("modules"), &tmp.path().join("modules"));
+    for example in EXAMPLES {
+        let dir = tmp.path().join("examples").join(example);
+        copy_spec_tree(&root().join("examples").join(example), &dir);
+        assert!(
+            dir.join("reviews").is_dir(),
+            "examples/{example}/reviews is missing: run `cmek review examples/{example} --out examples/{example}/reviews`"
+        );
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cmek"))
+            .args(["review", ".", "--check", "reviews"])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "examples/{example}: reviews are stale:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 fn snapshot(name: &str, text: &str) {
@@ -46,15 +106,7 @@ fn snapshot(name: &str, text: &str) {
 
 #[test]
 fn every_example_has_a_review_per_key() {
-    for example in [
-        "quickstart",
-        "aws",
-        "gcp",
-        "azure",
-        "claude-enterprise",
-        "claude-platform-aws",
-        "modules",
-    ] {
+    for example in EXAMPLES {
         let files = reviews_with_state(&root().join("examples").join(example), false);
         assert!(!files.is_empty(), "{example}: no reviews");
         for f in files {

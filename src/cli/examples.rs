@@ -68,6 +68,13 @@ Examples:
   cmek apply keys                                      asks for `yes` before changing anything
   cmek apply plan.json --config-dir keys               a saved plan; refused if anything moved";
 
+pub const VERIFY: &str = "\
+Examples:
+  cmek verify --sandbox examples/quickstart            every managed key, against the emulators
+  cmek verify keys                                     exit 0 all passed, 4 a check failed, 1 error
+  cmek verify keys --format json                       the per-key results as JSON (for monitoring)
+  cmek verify keys --parallelism 4                     at most 4 keys verified at once";
+
 pub const SHOW: &str = "\
 Examples:
   cmek show plan.json                                  a saved plan

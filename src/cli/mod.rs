@@ -19,6 +19,7 @@ pub mod sandbox;
 pub mod show;
 pub mod state;
 pub mod validate;
+pub mod verify;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -64,6 +65,9 @@ pub enum Command {
     /// Apply a fresh or saved plan, verifying each key before any attach.
     #[command(after_help = examples::APPLY)]
     Apply(apply::Args),
+    /// Check every managed key: round trip, access simulation, Anthropic's validate.
+    #[command(after_help = examples::VERIFY)]
+    Verify(verify::Args),
     /// Render a saved plan or the state.
     #[command(after_help = examples::SHOW)]
     Show(show::Args),
@@ -81,12 +85,13 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
-        Command::Review(args) => review::run(args),
+        Command::Review(args) => review::run(args, cli.sandbox),
         Command::Lint(args) => lint::run(args),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
         Command::Plan(args) => plan::run(args, cli.sandbox),
         Command::Apply(args) => apply::run_cli(args, cli.sandbox),
+        Command::Verify(args) => verify::run_cli(args, cli.sandbox),
         Command::Show(args) => show::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     }

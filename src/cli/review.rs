@@ -1,17 +1,23 @@
-//! `cmek review [DIR] --out OUTDIR | --check OUTDIR [--var NAME=VALUE]... [--var-file FILE]...`:
-//! writes or checks one deterministic access review per key (DESIGN §4).
+//! `cmek review [DIR] --out OUTDIR | --check OUTDIR [--live] [--var NAME=VALUE]... [--var-file FILE]...`:
+//! writes or checks one deterministic access review per key (DESIGN §4), with the key's lint
+//! findings.
 //!
 //! `--out` writes the files and removes stale review files; `--check` prints a unified diff per
 //! differing, missing or extra file and exits 1 on any difference. Spec errors are rendered as
-//! diagnostics (exit 1). `--live` is not supported yet (exit 1).
+//! diagnostics (exit 1). `--live` refreshes the keys through the engine (with `--sandbox`,
+//! against the emulators) and reviews the live AWS key policies.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::diag::render_text;
+use crate::engine::refresh::refresh;
+use crate::engine::session::{Session, SessionError, SessionOptions};
 use crate::exit::{ERROR, SUCCESS, code};
-use crate::review::{build_reviews, check_dir, write_dir};
+use crate::review::{
+    ReviewExtras, ReviewFile, build_reviews_with, check_dir, lint_findings, write_dir,
+};
 use crate::spec::model::BackendConfig;
 use crate::spec::{LoadOptions, load};
 use crate::state::{LocalBackend, State};
@@ -28,7 +34,8 @@ pub struct Args {
     /// Compare with the review files committed in this directory; exit 1 on any difference.
     #[arg(long, value_name = "OUTDIR")]
     pub check: Option<PathBuf>,
-    /// Read the real keys' access (not yet supported).
+    /// Review the keys' live access (read from the provider; with --sandbox, the emulators)
+    /// instead of the access cmek renders from the spec.
     #[arg(long)]
     pub live: bool,
     /// Set a variable: NAME=VALUE (repeatable; later wins).
@@ -55,13 +62,42 @@ fn read_state(dir: &Path, backend: &BackendConfig) -> Result<Option<State>, Stri
     }
 }
 
-pub fn run(args: Args) -> ExitCode {
-    if args.live {
-        return fail("`cmek review --live` is not yet supported; run `cmek review` offline");
-    }
+/// The reviews from the live keys: a session (spec, locked state, clients; the sandbox with
+/// `--sandbox`) refreshes every key in state, and the reviews describe what was read.
+async fn live_reviews(args: &Args, sandbox: bool) -> Result<Vec<ReviewFile>, SessionError> {
+    let mut opts = SessionOptions::new(args.dir.clone(), "review");
+    opts.vars = args.vars.clone();
+    opts.var_files = args.var_files.clone();
+    opts.sandbox = sandbox;
+    let session = Session::open(&opts).await?;
+    let refreshed = refresh(
+        &session.desired,
+        &session.state,
+        &session.clients,
+        &session.oracle,
+        session.parallelism,
+    )
+    .await
+    .map_err(|e| SessionError::Other(e.to_string()));
+    let result = refreshed.and_then(|r| {
+        let extras = ReviewExtras {
+            findings: Some(lint_findings(&args.dir)),
+            live: Some(r.raw_keys),
+        };
+        let state = session.state_existed.then_some(&session.state);
+        build_reviews_with(&session.desired, state, &extras)
+            .map_err(|e| SessionError::Other(e.to_string()))
+    });
+    let closed = session.close().await;
+    let files = result?;
+    closed?;
+    Ok(files)
+}
+
+fn offline_reviews(args: &Args) -> Result<Vec<ReviewFile>, ExitCode> {
     let opts = LoadOptions {
-        vars: args.vars,
-        var_files: args.var_files,
+        vars: args.vars.clone(),
+        var_files: args.var_files.clone(),
         env: None,
     };
     let result = load(&args.dir, &opts);
@@ -78,7 +114,7 @@ pub fn run(args: Args) -> ExitCode {
             if let Some(summary) = result.diagnostics.summary(&args.dir.display().to_string()) {
                 let _ = writeln!(err, "{summary}");
             }
-            return code(ERROR);
+            return Err(code(ERROR));
         }
     };
     if matches!(desired.backend, BackendConfig::S3 { .. }) {
@@ -87,13 +123,29 @@ pub fn run(args: Args) -> ExitCode {
             "Note: the state is in an S3 backend, which `cmek review` does not read offline; protection history is not shown."
         );
     }
-    let state = match read_state(&args.dir, &desired.backend) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
+    let state = read_state(&args.dir, &desired.backend).map_err(fail)?;
+    let extras = ReviewExtras {
+        findings: Some(lint_findings(&args.dir)),
+        live: None,
     };
-    let files = match build_reviews(&desired, state.as_ref()) {
-        Ok(f) => f,
-        Err(e) => return fail(e),
+    build_reviews_with(&desired, state.as_ref(), &extras).map_err(fail)
+}
+
+pub fn run(args: Args, sandbox: bool) -> ExitCode {
+    let files = if args.live {
+        match super::runtime::run(live_reviews(&args, sandbox)) {
+            Ok(Ok(files)) => files,
+            Ok(Err(e)) => {
+                super::plan::report(&e);
+                return code(ERROR);
+            }
+            Err(e) => return fail(e),
+        }
+    } else {
+        match offline_reviews(&args) {
+            Ok(files) => files,
+            Err(c) => return c,
+        }
     };
     let mut stdout = std::io::stdout().lock();
     if let Some(out) = &args.out {
@@ -134,10 +186,11 @@ pub fn run(args: Args) -> ExitCode {
                 }
                 let _ = writeln!(
                     stdout,
-                    "{} review file(s) differ from {}; regenerate with `cmek review {} --out {}` and commit.",
+                    "{} review file(s) differ from {}; regenerate with `cmek review {}{} --out {}` and commit.",
                     outcome.diffs.len(),
                     dir.display(),
                     args.dir.display(),
+                    if args.live { " --live" } else { "" },
                     dir.display()
                 );
                 code(ERROR)

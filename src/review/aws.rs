@@ -2,6 +2,7 @@
 //! in canonical form, described in words, simulated against Anthropic's requests, and searched
 //! for principals outside the customer's account.
 
+use crate::observed::AwsKey;
 use crate::policy::aws::canonical::canonicalize;
 use crate::policy::aws::parse_policy_value;
 use crate::policy::describe::describe_access;
@@ -13,7 +14,7 @@ use crate::spec::model::{AwsKeySpec, Desired, KeySpec, Platform};
 
 use super::ReviewError;
 use super::facts::{KeyFacts, PLACEHOLDER_ACCOUNT, UNKNOWN_COMPARTMENT};
-use super::markdown::{ReviewDoc, render};
+use super::markdown::ReviewDoc;
 
 /// The account field of an ARN (`arn:partition:service:region:account:...`), when it is one.
 fn arn_account(arn: &str) -> Option<String> {
@@ -99,15 +100,20 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-/// The review file of one AWS key.
+/// The review of one AWS key: of the policy cmek renders (or the escape hatch), or with
+/// `live`, of the key policy as just read from AWS KMS.
 pub fn review(
     desired: &Desired,
     key: &KeySpec,
     spec: &AwsKeySpec,
     facts: &KeyFacts,
-) -> Result<String, ReviewError> {
+    live: Option<&AwsKey>,
+) -> Result<ReviewDoc, ReviewError> {
     let platform = desired.anthropic.platform;
-    let (account, account_source) = account_of(desired, facts);
+    let (account, account_source) = match live {
+        Some(k) => (k.account.clone(), Some("the live key")),
+        None => account_of(desired, facts),
+    };
     let input = AwsAccessInput::from_spec(
         spec,
         platform,
@@ -118,17 +124,22 @@ pub fn review(
         Vec::new(),
     );
     let escape_hatch = spec.policy.is_some();
-    let document = match &spec.policy {
-        Some(value) => parse_policy_value(value)
+    let document = match (live, &spec.policy) {
+        (Some(k), _) => parse_policy_value(&k.policy.document)
+            .map_err(|e| ReviewError::key(&key.address, format!("live key policy: {e}")))?,
+        (None, Some(value)) => parse_policy_value(value)
             .map_err(|e| ReviewError::key(&key.address, format!("escape-hatch policy: {e}")))?,
-        None => {
+        (None, None) => {
             render_aws_policy(&input).map_err(|e| ReviewError::key(&key.address, e.to_string()))?
         }
     };
     // Everything below reads the canonical form, so statement order and spelling in an
     // escape-hatch policy never change the review.
     let canonical = canonicalize(&document);
-    let key_arn = facts.remote_id.clone().unwrap_or_else(|| {
+    let remote_id = live
+        .map(|k| k.arn.clone())
+        .or_else(|| facts.remote_id.clone());
+    let key_arn = remote_id.clone().unwrap_or_else(|| {
         format!(
             "arn:aws:kms:{}:{account}:key/00000000-0000-0000-0000-000000000000",
             spec.region
@@ -141,12 +152,17 @@ pub fn review(
             "the AWS account that owns the key: shown as `{PLACEHOLDER_ACCOUNT}` (the account of the credentials `cmek apply` runs with)"
         ));
     }
-    if facts.remote_id.is_none() {
+    if remote_id.is_none() {
         notes.push("the key id: the key ARN ends in `key/00000000-0000-0000-0000-000000000000` until the key is created".into());
     }
     let unknown = facts.unknown_compartments();
     if !unknown.is_empty() {
-        let policy_words = match (escape_hatch, platform, spec.compartment_scoping) {
+        let policy_words = match (
+            escape_hatch || live.is_some(),
+            platform,
+            spec.compartment_scoping,
+        ) {
+            (true, _, _) if live.is_some() => "the live policy below is shown as read",
             (true, _, _) => "the escape-hatch policy below is shown as written",
             (false, Platform::ClaudePlatform, true) => {
                 "the policy below lists the all-zeros validation compartment and the compartments known from state; `cmek apply` adds each new compartment before attaching"
@@ -176,7 +192,7 @@ pub fn review(
         ),
         (
             "Key ARN".into(),
-            match &facts.remote_id {
+            match &remote_id {
                 Some(id) => format!("`{id}`"),
                 None => "(created at apply)".into(),
             },
@@ -218,13 +234,18 @@ pub fn review(
         ),
         (
             "Policy source".into(),
-            if escape_hatch {
-                "escape hatch (`policy` attribute), shown in canonical form".into()
-            } else {
-                "rendered by cmek".into()
+            match (live, escape_hatch) {
+                (Some(_), _) => {
+                    "the live key policy, read from AWS KMS, shown in canonical form".into()
+                }
+                (None, true) => "escape hatch (`policy` attribute), shown in canonical form".into(),
+                (None, false) => "rendered by cmek".into(),
             },
         ),
     ];
+    if let Some(k) = live {
+        header.push(("Key state".into(), format!("`{}`", k.key_state.as_str())));
+    }
     if !spec.tags.is_empty() {
         let tags: Vec<String> = spec
             .tags
@@ -264,8 +285,13 @@ pub fn review(
         not_simulated,
         anyone_else,
         anyone_else_note,
-        policy_title: "Key policy (canonical form)".into(),
+        policy_title: if live.is_some() {
+            "Live key policy (canonical form)".into()
+        } else {
+            "Key policy (canonical form)".into()
+        },
         policy_json: canonical.to_pretty_string(),
+        ..ReviewDoc::default()
     };
-    Ok(render(&doc, facts))
+    Ok(doc)
 }

@@ -18,7 +18,7 @@ use crate::spec::model::{AzureKeySpec, AzureKeyType, Desired, KeySpec};
 use super::ReviewError;
 use super::aws::platform_cell;
 use super::facts::KeyFacts;
-use super::markdown::{ReviewDoc, render};
+use super::markdown::ReviewDoc;
 
 pub const PLACEHOLDER_RESOURCE_GROUP: &str = "(resource-group)";
 pub const PLACEHOLDER_PRINCIPAL: &str = "(anthropic-service-principal-object-id)";
@@ -39,7 +39,7 @@ pub fn review(
     key: &KeySpec,
     spec: &AzureKeySpec,
     facts: &KeyFacts,
-) -> Result<String, ReviewError> {
+) -> Result<ReviewDoc, ReviewError> {
     let ids = identities()?;
     let orgs = facts.org_uuids();
     let subscription = desired
@@ -150,6 +150,7 @@ pub fn review(
         ),
         policy_title: "Role assignment, key operations and tags (canonical form)".into(),
         policy_json: serde_json::to_string_pretty(&policy).unwrap_or_default(),
+        ..ReviewDoc::default()
     };
-    Ok(render(&doc, facts))
+    Ok(doc)
 }

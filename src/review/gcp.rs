@@ -17,7 +17,7 @@ use crate::spec::model::{Desired, GcpKeySpec, GcpProtectionLevel, KeySpec};
 use super::ReviewError;
 use super::aws::platform_cell;
 use super::facts::KeyFacts;
-use super::markdown::{ReviewDoc, render};
+use super::markdown::ReviewDoc;
 
 /// The review file of one GCP key.
 pub fn review(
@@ -25,7 +25,7 @@ pub fn review(
     key: &KeySpec,
     spec: &GcpKeySpec,
     facts: &KeyFacts,
-) -> Result<String, ReviewError> {
+) -> Result<ReviewDoc, ReviewError> {
     let orgs = facts.org_uuids();
     let input = GcpAccessInput::from_spec(spec, orgs.clone());
     let required =
@@ -114,6 +114,7 @@ pub fn review(
         ),
         policy_title: "IAM bindings on the key and labels (canonical form)".into(),
         policy_json: serde_json::to_string_pretty(&policy).unwrap_or_default(),
+        ..ReviewDoc::default()
     };
-    Ok(render(&doc, facts))
+    Ok(doc)
 }
