@@ -68,6 +68,15 @@ Examples:
   cmek apply keys                                      asks for `yes` before changing anything
   cmek apply plan.json --config-dir keys               a saved plan; refused if anything moved";
 
+pub const IMPORT: &str = "\
+Examples:
+  cmek import key.aws.prod arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  cmek import key.aws.prod alias/anthropic-cmek-prod        an alias resolves to its key ARN
+  cmek import external_key.prod ekey_01AbCdEf               the registration at Anthropic
+  cmek import workspace.prod wrkspc_01AbCdEf                an attached workspace is protected at once
+  cmek import --sandbox examples/quickstart key.aws.quickstart alias/anthropic-cmek-quickstart
+  (or write `import { to = key.aws.prod, id = \"...\" }` in the spec; plan shows it, apply adopts it)";
+
 pub const SHOW: &str = "\
 Examples:
   cmek show plan.json                                  a saved plan

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod argv;
 pub mod examples;
 pub mod fmt;
+pub mod import;
 pub mod force_unlock;
 pub mod init;
 pub mod lint;
@@ -64,6 +65,9 @@ pub enum Command {
     /// Apply a fresh or saved plan, verifying each key before any attach.
     #[command(after_help = examples::APPLY)]
     Apply(apply::Args),
+    /// Adopt an existing key, registration or workspace into state (nothing remote changes).
+    #[command(after_help = examples::IMPORT)]
+    Import(import::Args),
     /// Render a saved plan or the state.
     #[command(after_help = examples::SHOW)]
     Show(show::Args),
@@ -87,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::ForceUnlock(args) => force_unlock::run(args),
         Command::Plan(args) => plan::run(args, cli.sandbox),
         Command::Apply(args) => apply::run_cli(args, cli.sandbox),
+        Command::Import(args) => import::run_cli(args, cli.sandbox),
         Command::Show(args) => show::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     }
