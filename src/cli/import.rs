@@ -53,11 +53,7 @@ fn split(args: &Args) -> Result<(PathBuf, String, String), String> {
 /// What the command prints after a successful import.
 pub fn render_report(imported: &Imported, serial: u64, plan: Option<&Plan>) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Imported {}: {}",
-        imported.address, imported.remote_id
-    );
+    let _ = writeln!(out, "Imported {}: {}", imported.address, imported.remote_id);
     for note in &imported.notes {
         let _ = writeln!(out, "  - {note}");
     }

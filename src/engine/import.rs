@@ -31,7 +31,7 @@ use crate::plan::input::{KeyState, ObservedKey, PolicyOracle};
 use crate::providers::no_progress;
 use crate::spec::imports::{check_id, declared_addresses, undeclared};
 use crate::spec::model::{Desired, KeyKind};
-use crate::state::{AttachmentRecord, EntryOrigin, State};
+use crate::state::{AttachmentRecord, EntryOrigin, ServedWorkspace, State};
 
 /// Why an import did not happen. Nothing was written when this is returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,7 @@ pub enum RemoteObject {
     Key {
         raw: Box<RawKey>,
         observed: Box<ObservedKey>,
+        usage: KeyUsage,
     },
     Registration(ExternalKey),
     Workspace(Workspace),
@@ -86,6 +87,69 @@ impl RemoteObject {
             RemoteObject::Workspace(w) => &w.id,
         }
     }
+}
+
+/// What already depends on a key at Anthropic: the registrations that point at it and the
+/// workspaces (declared in the spec or known to state) attached through them. Read on import so
+/// the key is protected at once, before any registration or workspace is imported.
+#[derive(Debug, Clone, Default)]
+pub struct KeyUsage {
+    /// Registrations whose `provider_config` names the key's ARN.
+    pub registrations: Vec<ExternalKey>,
+    /// Workspaces attached to one of those registrations (or, on Claude Platform on AWS, to
+    /// the key ARN itself).
+    pub workspaces: Vec<Workspace>,
+}
+
+impl KeyUsage {
+    fn in_use(&self) -> bool {
+        !self.workspaces.is_empty()
+            || self
+                .registrations
+                .iter()
+                .any(|r| r.attachment == Attachment::Attached)
+    }
+}
+
+/// Reads what depends on the key with ARN `arn` at Anthropic.
+async fn key_usage(
+    desired: &Desired,
+    state: &State,
+    clients: &Clients,
+    arn: &str,
+) -> Result<KeyUsage, ImportError> {
+    let api = clients.anthropic.as_ref();
+    let located = |e: &dyn fmt::Display| {
+        ImportError::new(format!("reading what depends on `{arn}` at Anthropic: {e}"))
+    };
+    let mut usage = KeyUsage::default();
+    let mut attach_ids: Vec<String> = vec![arn.to_string()];
+    if desired.anthropic.platform != crate::spec::model::Platform::ClaudePlatformAws {
+        let all = api
+            .list_all_external_keys()
+            .await
+            .map_err(|e| located(&e))?;
+        usage.registrations = all
+            .into_iter()
+            .filter(|r| matches!(&r.provider_config, ProviderConfig::Aws { kms_arn, .. } if kms_arn == arn))
+            .collect();
+        attach_ids.extend(usage.registrations.iter().map(|r| r.id.clone()));
+    }
+    let mut ids: Vec<String> = desired.workspaces.values().map(|w| w.id.clone()).collect();
+    ids.extend(state.workspaces().values().map(|w| w.id().to_string()));
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        if let Some(ws) = api.get_workspace(&id).await.map_err(|e| located(&e))?
+            && ws
+                .external_key_id
+                .as_ref()
+                .is_some_and(|e| attach_ids.contains(e))
+        {
+            usage.workspaces.push(ws);
+        }
+    }
+    Ok(usage)
 }
 
 /// What one import did.
@@ -180,23 +244,29 @@ fn managed_elsewhere(state: &State, address: &Address, id: &str) -> Option<Addre
 /// Step 2: reads the object through the providers. A missing object is an error.
 pub async fn read_remote(
     desired: &Desired,
+    state: &State,
     clients: &Clients,
     oracle: &dyn PolicyOracle,
     address: &Address,
     id: &str,
 ) -> Result<RemoteObject, ImportError> {
-    let located = |e: &dyn fmt::Display| ImportError::new(format!("reading `{id}` for {address}: {e}"));
+    let located =
+        |e: &dyn fmt::Display| ImportError::new(format!("reading `{id}` for {address}: {e}"));
     match address.kind {
         ObjectKind::Key(cloud) => {
             let provider = clients.provider(cloud).map_err(|e| located(&e))?;
             let r = key_ref(desired, address, id);
-            let mut results = provider.refresh(std::slice::from_ref(&r), &no_progress).await;
+            let mut results = provider
+                .refresh(std::slice::from_ref(&r), &no_progress)
+                .await;
             match results.pop() {
                 Some(Ok(Some(raw))) => {
                     let observed = plan_key(&raw, oracle);
+                    let usage = key_usage(desired, state, clients, &observed.remote_id).await?;
                     Ok(RemoteObject::Key {
                         raw: Box::new(raw),
                         observed: Box::new(observed),
+                        usage,
                     })
                 }
                 Some(Ok(None)) => Err(ImportError::new(format!(
@@ -271,7 +341,9 @@ pub fn check_remote(
     match remote {
         RemoteObject::Key { observed, .. } => {
             let Some(spec) = desired.keys.get(address) else {
-                return Err(ImportError::new(format!("{address} is not declared in the spec")));
+                return Err(ImportError::new(format!(
+                    "{address} is not declared in the spec"
+                )));
             };
             let changes = immutable_changes(spec, observed, caller_account);
             if !changes.is_empty() {
@@ -291,7 +363,10 @@ pub fn check_remote(
                 ));
             }
             if observed.remote_id != requested_id {
-                notes.push(format!("`{requested_id}` resolves to `{}`", observed.remote_id));
+                notes.push(format!(
+                    "`{requested_id}` resolves to `{}`",
+                    observed.remote_id
+                ));
             }
             match &observed.state {
                 KeyState::Enabled => {}
@@ -312,7 +387,9 @@ pub fn check_remote(
         }
         RemoteObject::Registration(ekey) => {
             let Some(spec) = desired.external_keys.get(address) else {
-                return Err(ImportError::new(format!("{address} is not declared in the spec")));
+                return Err(ImportError::new(format!(
+                    "{address} is not declared in the spec"
+                )));
             };
             let Some(key_spec) = desired.keys.get(&spec.key) else {
                 return Err(ImportError::new(format!(
@@ -337,7 +414,10 @@ pub fn check_remote(
                 .hint("import it to the external_key block of that key"));
             }
             let managed_key = state.key(&spec.key).map(|k| k.remote_id().to_string());
-            match (&managed_key, desired_provider_config(key_spec, managed_key.as_deref())) {
+            match (
+                &managed_key,
+                desired_provider_config(key_spec, managed_key.as_deref()),
+            ) {
                 (Some(arn), Some(want)) => {
                     if !provider_config_matches(&want, &ekey.provider_config) {
                         return Err(ImportError::new(format!(
@@ -378,7 +458,9 @@ pub fn check_remote(
         }
         RemoteObject::Workspace(ws) => {
             let Some(spec) = desired.workspaces.get(address) else {
-                return Err(ImportError::new(format!("{address} is not declared in the spec")));
+                return Err(ImportError::new(format!(
+                    "{address} is not declared in the spec"
+                )));
             };
             if let Some(attached) = &ws.external_key_id {
                 let Some(registration) = &spec.external_key else {
@@ -445,8 +527,11 @@ pub fn adopt(
 ) -> Result<Vec<String>, ImportError> {
     let state_err = |e: crate::state::StateError| ImportError::new(e.to_string());
     match remote {
-        RemoteObject::Key { observed, .. } => {
-            state
+        RemoteObject::Key {
+            observed, usage, ..
+        } => {
+            let org = &desired.anthropic.organization_uuid;
+            let entry = state
                 .upsert_key(
                     address,
                     &observed.remote_id,
@@ -455,6 +540,49 @@ pub fn adopt(
                     now,
                 )
                 .map_err(state_err)?;
+            let mut notes = Vec::new();
+            for ws in &usage.workspaces {
+                let via = ws.external_key_id.clone().unwrap_or_default();
+                entry.protection_mut().record_served(ServedWorkspace {
+                    workspace_id: ws.id.clone(),
+                    compartment_id: ws.compartment_id.clone(),
+                    attached_at: now.to_string(),
+                    via_external_key_id: via.clone(),
+                });
+                notes.push(format!(
+                    "protection recorded: the key protects the data of {} (compartment {}) through {via}",
+                    ws.id, ws.compartment_id
+                ));
+            }
+            if usage.in_use() {
+                entry.protection_mut().mark_protects_data();
+                entry.protection_mut().bind_org(org);
+                notes.push(format!(
+                    "protection recorded: the key protects data; organization {org} bound"
+                ));
+            }
+            for r in &usage.registrations {
+                let managed = state.external_keys().values().any(|e| e.id() == r.id);
+                if !managed {
+                    let used = if r.attachment == Attachment::Attached {
+                        "in use"
+                    } else {
+                        "not in use"
+                    };
+                    let target = desired
+                        .external_keys_of(address)
+                        .next()
+                        .map(|e| e.address.to_string())
+                        .unwrap_or_else(|| "external_key.<name>".to_string());
+                    notes.push(format!(
+                        "registration `{}` ({used}) points at this key; adopt it with `cmek import {target} {}`",
+                        r.id, r.id
+                    ));
+                }
+            }
+            let mut linked = link_protection(state, org, now).map_err(state_err)?;
+            notes.append(&mut linked);
+            return Ok(notes);
         }
         RemoteObject::Registration(ekey) => {
             let key = desired.external_keys.get(address).map(|e| e.key.clone());
@@ -575,6 +703,7 @@ pub async fn import_one(
 ) -> Result<Imported, ImportError> {
     let remote = read_remote(
         &session.desired,
+        &session.state,
         &session.clients,
         &session.oracle,
         address,
@@ -618,9 +747,11 @@ pub async fn import_one(
     let now = crate::state::clock::now_rfc3339();
     let mut state = session.state.clone();
     notes.extend(adopt(&mut state, &session.desired, address, &remote, &now)?);
-    state
-        .validate()
-        .map_err(|e| ImportError::new(format!("the state after importing {address} would be invalid: {e}")))?;
+    state.validate().map_err(|e| {
+        ImportError::new(format!(
+            "the state after importing {address} would be invalid: {e}"
+        ))
+    })?;
     session.state = state;
     Ok(Imported {
         address: address.clone(),

@@ -397,6 +397,9 @@ pub enum DriftKind {
     RegistrationMissing,
     WorkspaceMissing,
     ImportTargetMissing,
+    /// An `import` block names an object other than the one state manages at its address, or
+    /// one that state already manages at another address.
+    ImportConflict,
 }
 
 /// A difference between state/spec and the remote world that the user did not ask for.

@@ -64,7 +64,10 @@ pub fn check_id(kind: ObjectKind, id: &str, platform: Platform) -> Result<(), Vi
     }
     if id.starts_with("org_") {
         return Err(violation(
-            format!("`{id}` is an Anthropic organization id, not the id of a {}", noun(kind)),
+            format!(
+                "`{id}` is an Anthropic organization id, not the id of a {}",
+                noun(kind)
+            ),
             Some(expected(kind).to_string()),
         ));
     }
@@ -163,7 +166,9 @@ fn check_aws_key_id(id: &str) -> Result<(), Violation> {
     let kind = ObjectKind::Key(Cloud::Aws);
     let multi_region = || {
         violation(
-            format!("`{id}` is a multi-region key; Anthropic CMEK supports single-region keys only"),
+            format!(
+                "`{id}` is a multi-region key; Anthropic CMEK supports single-region keys only"
+            ),
             Some("create a single-region key in a US region and declare it instead".to_string()),
         )
     };
@@ -177,7 +182,9 @@ fn check_aws_key_id(id: &str) -> Result<(), Violation> {
         };
         if *partition != "aws" {
             return Err(violation(
-                format!("`{id}` is in the `{partition}` partition; Anthropic CMEK keys live in the commercial `aws` partition"),
+                format!(
+                    "`{id}` is in the `{partition}` partition; Anthropic CMEK keys live in the commercial `aws` partition"
+                ),
                 None,
             ));
         }
@@ -189,7 +196,9 @@ fn check_aws_key_id(id: &str) -> Result<(), Violation> {
         }
         if !AWS_US_REGIONS.contains(region) {
             return Err(violation(
-                format!("`{id}` is in region `{region}`; Anthropic CMEK keys must be in a US region"),
+                format!(
+                    "`{id}` is in region `{region}`; Anthropic CMEK keys must be in a US region"
+                ),
                 Some(format!("one of: {}", AWS_US_REGIONS.join(", "))),
             ));
         }
@@ -338,7 +347,11 @@ fn span_of(block: &EvalBlock, attr: &str) -> Span {
 }
 
 /// Checks every import block; reports each problem. Returns whether all were fine.
-pub fn check(imports: &[ImportBlock<'_>], declared: &Declared<'_>, diags: &mut Diagnostics) -> bool {
+pub fn check(
+    imports: &[ImportBlock<'_>],
+    declared: &Declared<'_>,
+    diags: &mut Diagnostics,
+) -> bool {
     let mut ok = true;
     let all = declared_addresses(declared.keys, declared.external_keys, declared.workspaces);
     let mut by_address: BTreeMap<&Address, Span> = BTreeMap::new();
@@ -446,7 +459,7 @@ mod tests {
                 "arn:aws:kms:us-east-2:1111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                 "12-digit",
             ),
-            ("arn:aws:s3:::bucket", "not a KMS key ARN"),
+            ("arn:aws:s3:::bucket", "not of a KMS key"),
             ("arn:aws:kms:us-east-2:111122223333:alias/aws/ebs", "alias"),
             ("hello", "not an AWS KMS key identifier"),
         ];
