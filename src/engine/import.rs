@@ -349,7 +349,14 @@ pub fn check_remote(
             if !changes.is_empty() {
                 let list: Vec<String> = changes
                     .iter()
-                    .map(|c| format!("{} is {} (the spec says {})", c.name, c.before, c.after))
+                    .map(|c| {
+                        format!(
+                            "{} is {} (the spec says {})",
+                            c.name,
+                            plain(&c.before),
+                            plain(&c.after)
+                        )
+                    })
                     .collect();
                 return Err(ImportError::new(format!(
                     "`{}` does not match {address} ({}): {}",
@@ -495,6 +502,14 @@ pub fn check_remote(
         }
     }
     Ok(notes)
+}
+
+/// A JSON value as a user writes it: strings without quotes.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn config_cloud(c: &ProviderConfig) -> &'static str {
@@ -736,7 +751,7 @@ pub async fn import_one(
         session
             .observed_workspaces
             .insert(address.clone(), ws.clone());
-        notes.push(match &ws.external_key_id {
+        notes.insert(0, match &ws.external_key_id {
             Some(e) => format!(
                 "attached to `{e}` (compartment {}): the attachment is permanent and now protected",
                 ws.compartment_id

@@ -75,7 +75,7 @@ pub fn check_id(kind: ObjectKind, id: &str, platform: Platform) -> Result<(), Vi
         violation(
             format!("`{id}` is {what}, but the address is a {}", noun(kind)),
             Some(format!(
-                "import it to an `{address}` address, or give {}",
+                "import it to `{address}` instead, or give {}",
                 expected(kind)
             )),
         )
@@ -256,7 +256,7 @@ fn check_aws_key_id(id: &str) -> Result<(), Violation> {
         Some((what, address)) => Err(violation(
             format!("`{id}` is {what}, but the address is an AWS key"),
             Some(format!(
-                "import it to an `{address}` address, or give {}",
+                "import it to `{address}` instead, or give {}",
                 expected(kind)
             )),
         )),
