@@ -492,7 +492,7 @@ pub fn check_remote(
                 }
                 if state.external_key(registration).is_none() {
                     notes.push(format!(
-                        "attached to `{attached}`: import {registration} too (`cmek import {registration} {attached}`) so its key is protected"
+                        "import {registration} too (`cmek import {registration} {attached}`) so the key behind it is protected"
                     ));
                 }
             }

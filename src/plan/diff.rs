@@ -88,6 +88,22 @@ pub fn diff(facts: &Facts<'_>) -> DiffOutput {
         d.workspace(spec);
     }
     d.vanished();
+    // `import` blocks are adopted before anything else runs, so a failed import stops the
+    // apply before any remote change.
+    let imports: Vec<String> = d
+        .out
+        .actions
+        .iter()
+        .filter(|a| matches!(a.action, Action::Import { .. }))
+        .map(|a| a.id.clone())
+        .collect();
+    if !imports.is_empty() {
+        for a in &mut d.out.actions {
+            if !matches!(a.action, Action::Import { .. }) {
+                a.depends_on.extend(imports.iter().cloned());
+            }
+        }
+    }
     d.out
         .drift
         .sort_by(|a, b| (a.severity, &a.address, &a.kind).cmp(&(b.severity, &b.address, &b.kind)));
