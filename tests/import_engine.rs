@@ -83,7 +83,7 @@ fn api_errors_name_the_address_and_id_and_missing_providers_are_explained() {
         aws: None,
         anthropic: Arc::new(FailingApi),
     };
-    let oracle = LibraryOracle::default();
+    let oracle = LibraryOracle;
     let state = State::new();
     let reg = d.external_keys.keys().next().unwrap().clone();
     let ws = d.workspaces.keys().next().unwrap().clone();
