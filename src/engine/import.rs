@@ -490,7 +490,7 @@ pub fn check_remote(
                     ))
                     .hint("an attachment cannot change: point the block's external_key at the registration it is attached to"));
                 }
-                if state.external_key(registration).is_none() {
+                if state.external_key(registration).is_none() && attached.starts_with("ekey_") {
                     notes.push(format!(
                         "import {registration} too (`cmek import {registration} {attached}`) so the key behind it is protected"
                     ));
@@ -577,7 +577,8 @@ pub fn adopt(
                 ));
             }
             for r in &usage.registrations {
-                let managed = state.external_keys().values().any(|e| e.id() == r.id);
+                let managed = state.external_keys().values().any(|e| e.id() == r.id)
+                    || desired.imports.iter().any(|i| i.id.trim() == r.id);
                 if !managed {
                     let used = if r.attachment == Attachment::Attached {
                         "in use"
@@ -618,7 +619,14 @@ pub fn adopt(
                     now,
                 )
                 .map_err(state_err)?;
-            if let Some(attached) = &ws.external_key_id {
+            // On Claude Platform on AWS a workspace is attached to a key ARN, not a
+            // registration: state records registration attachments only; the refresh's view of
+            // the workspace protects it there.
+            if let Some(attached) = ws
+                .external_key_id
+                .as_deref()
+                .filter(|e| e.starts_with("ekey_"))
+            {
                 state
                     .record_imported_attachment(address, attached, &ws.compartment_id, now)
                     .map_err(state_err)?;
