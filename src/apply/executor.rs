@@ -701,42 +701,18 @@ impl Run<'_> {
         }
     }
 
+    /// Adopts an `import` block's object: re-read and re-checked against the spec here (the
+    /// same steps as `cmek import`), then saved with its protection history.
     async fn import(&mut self, action: &PlannedAction, remote_id: &str) -> Result<(), ApplyError> {
-        let now = now_rfc3339();
-        match action.address.kind {
-            crate::address::ObjectKind::Key(_) => {
-                let spec = key_spec(self.session, &action.address).cloned();
-                self.session
-                    .state
-                    .upsert_key(
-                        &action.address,
-                        remote_id,
-                        EntryOrigin::Imported,
-                        key_attributes(spec.as_ref(), None),
-                        &now,
-                    )
-                    .map_err(|e| failed(action, e))?;
-            }
-            crate::address::ObjectKind::ExternalKey => {
-                let key = self
-                    .session
-                    .desired
-                    .external_keys
-                    .get(&action.address)
-                    .map(|e| e.key.clone());
-                self.session
-                    .state
-                    .upsert_external_key(&action.address, remote_id, key, Value::Null, &now)
-                    .map_err(|e| failed(action, e))?;
-            }
-            crate::address::ObjectKind::Workspace => {
-                self.session
-                    .state
-                    .upsert_workspace(&action.address, remote_id, None, Value::Null, &now)
-                    .map_err(|e| failed(action, e))?;
-            }
+        let imported = crate::engine::import::import_one(self.session, &action.address, remote_id)
+            .await
+            .map_err(|e| failed(action, e))?;
+        self.persist(action).await?;
+        self.say(&format!("  imported {}", imported.remote_id));
+        for note in &imported.notes {
+            self.say(&format!("    {note}"));
         }
-        self.persist(action).await
+        Ok(())
     }
 }
 

@@ -74,6 +74,14 @@ Examples:
   cmek verify keys                                     exit 0 all passed, 4 a check failed, 1 error
   cmek verify keys --format json                       the per-key results as JSON (for monitoring)
   cmek verify keys --parallelism 4                     at most 4 keys verified at once";
+pub const IMPORT: &str = "\
+Examples:
+  cmek import key.aws.prod arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  cmek import key.aws.prod alias/anthropic-cmek-prod        an alias resolves to its key ARN
+  cmek import external_key.prod ekey_01AbCdEf               the registration at Anthropic
+  cmek import workspace.prod wrkspc_01AbCdEf                an attached workspace is protected at once
+  cmek import --sandbox examples/quickstart key.aws.quickstart alias/anthropic-cmek-quickstart
+  (or write `import { to = key.aws.prod, id = \"...\" }` in the spec; plan shows it, apply adopts it)";
 
 pub const SHOW: &str = "\
 Examples:

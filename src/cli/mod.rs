@@ -10,6 +10,7 @@ pub mod argv;
 pub mod examples;
 pub mod fmt;
 pub mod force_unlock;
+pub mod import;
 pub mod init;
 pub mod lint;
 pub mod plan;
@@ -68,6 +69,9 @@ pub enum Command {
     /// Check every managed key: round trip, access simulation, Anthropic's validate.
     #[command(after_help = examples::VERIFY)]
     Verify(verify::Args),
+    /// Adopt an existing key, registration or workspace into state (nothing remote changes).
+    #[command(after_help = examples::IMPORT)]
+    Import(import::Args),
     /// Render a saved plan or the state.
     #[command(after_help = examples::SHOW)]
     Show(show::Args),
@@ -92,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args, cli.sandbox),
         Command::Apply(args) => apply::run_cli(args, cli.sandbox),
         Command::Verify(args) => verify::run_cli(args, cli.sandbox),
+        Command::Import(args) => import::run_cli(args, cli.sandbox),
         Command::Show(args) => show::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     }

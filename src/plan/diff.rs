@@ -88,6 +88,22 @@ pub fn diff(facts: &Facts<'_>) -> DiffOutput {
         d.workspace(spec);
     }
     d.vanished();
+    // `import` blocks are adopted before anything else runs, so a failed import stops the
+    // apply before any remote change.
+    let imports: Vec<String> = d
+        .out
+        .actions
+        .iter()
+        .filter(|a| matches!(a.action, Action::Import { .. }))
+        .map(|a| a.id.clone())
+        .collect();
+    if !imports.is_empty() {
+        for a in &mut d.out.actions {
+            if !matches!(a.action, Action::Import { .. }) {
+                a.depends_on.extend(imports.iter().cloned());
+            }
+        }
+    }
     d.out
         .drift
         .sort_by(|a, b| (a.severity, &a.address, &a.kind).cmp(&(b.severity, &b.address, &b.kind)));
@@ -134,14 +150,101 @@ impl<'f, 'a> Differ<'f, 'a> {
         });
     }
 
-    fn import_of(&self, address: &Address) -> Option<String> {
-        let known = self.facts.prior.keys.contains_key(address)
-            || self.facts.prior.registrations.contains_key(address)
-            || self.facts.prior.workspaces.contains_key(address);
-        if known {
-            return None;
+    /// What an `import` block asks for at `address`.
+    ///
+    /// No block, or a block naming the object state already manages there: nothing. A block
+    /// naming another object than the managed one, or an object managed at another address:
+    /// a conflict (blocking drift). Otherwise the id to adopt (a key's resolved ARN when the
+    /// refresh found it, so an alias or key id is recorded as the ARN).
+    fn import_target(&self, address: &Address) -> ImportTarget {
+        let Some(id) = self.imports.get(address).map(|id| id.trim().to_string()) else {
+            return ImportTarget::None;
+        };
+        let prior = &self.facts.prior;
+        let observed_key = self.facts.observed.keys.get(address);
+        let managed = match address.kind {
+            ObjectKind::Key(_) => prior.keys.get(address).map(|k| k.remote_id.as_str()),
+            ObjectKind::ExternalKey => prior
+                .registrations
+                .get(address)
+                .map(|r| r.remote_id.as_str()),
+            ObjectKind::Workspace => prior.workspaces.get(address).map(|w| w.remote_id.as_str()),
+        };
+        if let Some(managed) = managed {
+            let same = managed == id
+                || (matches!(address.kind, ObjectKind::Key(_))
+                    && key_id_names(managed, &id, observed_key));
+            return if same {
+                ImportTarget::None
+            } else {
+                ImportTarget::Conflict(format!(
+                    "the import block names `{id}`, but {address} is already managed as                      `{managed}`; remove the import block (a managed address keeps its object),                      or stop managing the current one with `removed {{ from = {address} }}` first"
+                ))
+            };
         }
-        self.imports.get(address).map(|id| (*id).to_string())
+        let resolved = match (address.kind, observed_key) {
+            (ObjectKind::Key(_), Some(k)) => k.remote_id.clone(),
+            _ => id,
+        };
+        let elsewhere = match address.kind {
+            ObjectKind::Key(_) => prior
+                .keys
+                .iter()
+                .find(|(_, k)| k.remote_id == resolved)
+                .map(|(a, _)| a),
+            ObjectKind::ExternalKey => prior
+                .registrations
+                .iter()
+                .find(|(_, r)| r.remote_id == resolved)
+                .map(|(a, _)| a),
+            ObjectKind::Workspace => prior
+                .workspaces
+                .iter()
+                .find(|(_, w)| w.remote_id == resolved)
+                .map(|(a, _)| a),
+        };
+        match elsewhere {
+            Some(other) if other != address => ImportTarget::Conflict(format!(
+                "the import block names `{resolved}`, which is already managed at {other}; one                  remote object can be managed at one address only"
+            )),
+            _ => ImportTarget::Adopt(resolved),
+        }
+    }
+
+    /// Plans the import at `address`, if any: the action id, or `Err(())` when the import is
+    /// blocked (conflict, or the target was not found) and nothing else may be planned there.
+    fn plan_import(&mut self, address: &Address, found: bool) -> Result<Option<String>, ()> {
+        match self.import_target(address) {
+            ImportTarget::None => Ok(None),
+            ImportTarget::Conflict(message) => {
+                self.drift(
+                    address,
+                    DriftKind::ImportConflict,
+                    DriftSeverity::Notice,
+                    message,
+                    Vec::new(),
+                    true,
+                );
+                Ok(None)
+            }
+            ImportTarget::Adopt(id) if !found => {
+                self.drift(
+                    address,
+                    DriftKind::ImportTargetMissing,
+                    DriftSeverity::Notice,
+                    format!("import target `{id}` was not found; check the id and credentials"),
+                    Vec::new(),
+                    true,
+                );
+                Err(())
+            }
+            ImportTarget::Adopt(id) => Ok(Some(self.push(
+                address,
+                Action::Import { remote_id: id },
+                Reason::ImportBlock,
+                Vec::new(),
+            ))),
+        }
     }
 
     // ---- keys ----------------------------------------------------------------------------
@@ -153,25 +256,12 @@ impl<'f, 'a> Differ<'f, 'a> {
             return;
         };
         let mut chain: Vec<String> = Vec::new();
-        if let Some(id) = self.import_of(address) {
-            if !facts.observed.keys.contains_key(address) {
-                self.drift(
-                    address,
-                    DriftKind::ImportTargetMissing,
-                    DriftSeverity::Notice,
-                    format!("import target `{id}` was not found; check the id and credentials"),
-                    Vec::new(),
-                    true,
-                );
+        match self.plan_import(address, facts.observed.keys.contains_key(address)) {
+            Ok(import) => chain.extend(import),
+            Err(()) => {
                 self.blocked_keys.insert(address.clone());
                 return;
             }
-            chain.push(self.push(
-                address,
-                Action::Import { remote_id: id },
-                Reason::ImportBlock,
-                Vec::new(),
-            ));
         }
         let Some(observed) = facts.observed.keys.get(address) else {
             self.absent_key(spec, kf);
@@ -525,13 +615,9 @@ impl<'f, 'a> Differ<'f, 'a> {
             return;
         };
         let mut chain = Vec::new();
-        if let Some(id) = self.import_of(address) {
-            chain.push(self.push(
-                address,
-                Action::Import { remote_id: id },
-                Reason::ImportBlock,
-                Vec::new(),
-            ));
+        match self.plan_import(address, facts.observed.registrations.contains_key(address)) {
+            Ok(import) => chain.extend(import),
+            Err(()) => return,
         }
         let key_deps = self
             .key_action_ids
@@ -630,13 +716,9 @@ impl<'f, 'a> Differ<'f, 'a> {
         let facts = self.facts;
         let address = &spec.address;
         let mut deps = Vec::new();
-        if let Some(id) = self.import_of(address) {
-            deps.push(self.push(
-                address,
-                Action::Import { remote_id: id },
-                Reason::ImportBlock,
-                Vec::new(),
-            ));
+        match self.plan_import(address, facts.observed.workspaces.contains_key(address)) {
+            Ok(import) => deps.extend(import),
+            Err(()) => return,
         }
         let Some(observed) = facts.observed.workspaces.get(address) else {
             self.drift(
@@ -886,6 +968,30 @@ impl<'f, 'a> Differ<'f, 'a> {
             );
         }
     }
+}
+
+/// What an `import` block asks for at one address (see `Differ::import_target`).
+enum ImportTarget {
+    None,
+    Adopt(String),
+    Conflict(String),
+}
+
+/// Whether an import id (key id, ARN, alias name or alias ARN) names the managed key `arn`.
+/// An alias is judged by the alias the refresh saw on the key.
+fn key_id_names(arn: &str, id: &str, observed: Option<&super::input::ObservedKey>) -> bool {
+    if arn.ends_with(&format!(":key/{id}")) {
+        return true;
+    }
+    let alias = match id.rsplit_once(':') {
+        Some((_, resource)) if id.starts_with("arn:") => resource,
+        _ => id,
+    };
+    alias.starts_with("alias/")
+        && observed
+            .and_then(|k| k.mutable.get("alias"))
+            .and_then(|v| v.as_str())
+            .is_some_and(|a| a == alias)
 }
 
 /// The config update a registration not in use needs, if any.

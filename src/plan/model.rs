@@ -400,6 +400,9 @@ pub enum DriftKind {
     /// Claude Platform on AWS: the key is not in the workspaces' AWS account and region, or is
     /// multi-region, so Anthropic would refuse the attach (domain/anthropic-cmek.md §4).
     PlatformMismatch,
+    /// An `import` block names an object other than the one state manages at its address, or
+    /// one that state already manages at another address.
+    ImportConflict,
 }
 
 /// A difference between state/spec and the remote world that the user did not ask for.

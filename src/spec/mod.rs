@@ -12,6 +12,7 @@ pub mod eval;
 pub mod files;
 pub mod functions;
 pub mod graph;
+pub mod imports;
 pub mod inline_files;
 pub mod model;
 pub mod modules;

@@ -123,19 +123,34 @@ pub fn build(
             })
         })
         .collect();
-    let imports: Vec<ImportSpec> = by_ident("import")
+    let import_blocks: Vec<super::imports::ImportBlock<'_>> = by_ident("import")
         .iter()
         .copied()
         .filter_map(|b| {
             let to = t.address(b, "to");
             let id = t.string(b, "id");
-            Some(ImportSpec {
-                to: to?,
-                id: id?,
-                origin: t.origin(b),
+            Some(super::imports::ImportBlock {
+                spec: ImportSpec {
+                    to: to?,
+                    id: id?,
+                    origin: t.origin(b),
+                },
+                block: b,
             })
         })
         .collect();
+    if let Some(a) = &anthropic {
+        let declared = super::imports::Declared {
+            keys: &keys,
+            external_keys: &external_keys,
+            workspaces: &workspaces,
+            platform: a.platform,
+        };
+        if !super::imports::check(&import_blocks, &declared, t.diags) {
+            t.ok = false;
+        }
+    }
+    let imports: Vec<ImportSpec> = import_blocks.into_iter().map(|i| i.spec).collect();
     let mut lint = LintConfig::default();
     for &b in by_ident("lint") {
         t.lint(b, &mut lint);

@@ -490,6 +490,43 @@ impl State {
         Ok(entry)
     }
 
+    /// Records the attachment Anthropic reports for a workspace adopted by import: the
+    /// registration id it is attached to and its compartment. Write-once, like the attachment
+    /// itself; the key's side is recorded by [`State::record_attachment`] once the registration
+    /// and its key are in state too.
+    pub fn record_imported_attachment(
+        &mut self,
+        workspace: &Address,
+        external_key_id: &str,
+        compartment_id: &str,
+        at: &str,
+    ) -> Result<(), StateError> {
+        if !external_key_id.starts_with("ekey_") {
+            return Err(bad_entry(
+                workspace,
+                format!("`{external_key_id}` is not an `ekey_` id"),
+            ));
+        }
+        let ws = self
+            .workspaces
+            .get_mut(workspace)
+            .ok_or_else(|| not_in_state(workspace))?;
+        match &ws.attached_external_key_id {
+            Some(existing) if existing != external_key_id => Err(StateError::WriteOnce {
+                address: workspace.to_string(),
+                existing: existing.clone(),
+                attempted: external_key_id.to_string(),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                ws.attached_external_key_id = Some(external_key_id.to_string());
+                ws.attached_at = Some(at.to_string());
+                ws.compartment_id = Some(compartment_id.to_string());
+                Ok(())
+            }
+        }
+    }
+
     /// Saves a create's client token before the remote call.
     pub fn begin_create(&mut self, address: &Address, client_token: ClientToken, at: &str) {
         self.pending_creates.insert(
