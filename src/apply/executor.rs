@@ -278,7 +278,14 @@ impl Run<'_> {
         let flips = self
             .session
             .oracle
-            .narrowed(&observed.access, after, &requests);
+            .narrowed(&observed.access, after, &requests)
+            .into_iter()
+            // Only losses refuse (as SAFE005 decides): a restore flips denied requests to allowed.
+            .filter(|f| {
+                f.old == crate::plan::input::Decision::Allow
+                    && f.new == crate::plan::input::Decision::Deny
+            })
+            .collect::<Vec<_>>();
         if !flips.is_empty() {
             let lines: Vec<String> = flips
                 .iter()

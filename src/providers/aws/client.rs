@@ -53,6 +53,19 @@ fn missing(operation: &str, what: &str) -> AwsError {
     }
 }
 
+/// The bare key id of a key ARN (`arn:aws:kms:<region>:<account>:key/<id>` → `<id>`); anything
+/// else unchanged.
+///
+/// For the operations KMS allows only in the key's own account and region (EnableKey,
+/// CancelKeyDeletion), the id is equivalent to the ARN on a client of that region (which is
+/// how the provider calls them). KMS-compatible emulators (moto) accept only the bare id there.
+pub(crate) fn same_account_key_id(key: &str) -> &str {
+    match key.strip_prefix("arn:") {
+        Some(rest) if rest.contains(":key/") => key.rsplit("key/").next().unwrap_or(key),
+        _ => key,
+    }
+}
+
 impl AwsKms {
     /// Builds the clients from the configuration (no request is made).
     pub async fn connect(config: &AwsKmsConfig) -> Self {
@@ -405,22 +418,24 @@ impl AwsKms {
         Ok(())
     }
 
-    /// Restorative: cancels a pending deletion (KMS leaves the key Disabled afterwards).
+    /// Restorative: cancels a pending deletion (KMS leaves the key Disabled afterwards). Same
+    /// account and region only, so the key is addressed by its bare id.
     pub async fn cancel_key_deletion(&self, key: &str) -> Result<(), AwsError> {
         self.kms
             .cancel_key_deletion()
-            .key_id(key)
+            .key_id(same_account_key_id(key))
             .send()
             .await
             .map_err(|e| from_sdk("kms:CancelKeyDeletion", e))?;
         Ok(())
     }
 
-    /// Restorative: enables a disabled key.
+    /// Restorative: enables a disabled key. Same account and region only, so the key is
+    /// addressed by its bare id.
     pub async fn enable_key(&self, key: &str) -> Result<(), AwsError> {
         self.kms
             .enable_key()
-            .key_id(key)
+            .key_id(same_account_key_id(key))
             .send()
             .await
             .map_err(|e| from_sdk("kms:EnableKey", e))?;
@@ -502,5 +517,23 @@ impl AwsKms {
                 .ok_or_else(|| missing(OP, "CiphertextBlob"))?
                 .into_inner(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_account_key_id;
+
+    #[test]
+    fn key_arns_become_bare_ids_and_everything_else_is_kept() {
+        assert_eq!(
+            same_account_key_id("arn:aws:kms:us-east-2:123456789012:key/1234abcd-12ab"),
+            "1234abcd-12ab"
+        );
+        assert_eq!(same_account_key_id("1234abcd-12ab"), "1234abcd-12ab");
+        assert_eq!(
+            same_account_key_id("arn:aws:kms:us-east-2:123456789012:alias/x"),
+            "arn:aws:kms:us-east-2:123456789012:alias/x"
+        );
     }
 }
