@@ -151,6 +151,7 @@ fn uses_aws(desired: &Desired) -> bool {
 async fn build_clients(
     desired: &Desired,
     world: Option<&SandboxWorld>,
+    parallelism: usize,
 ) -> Result<Clients, SessionError> {
     let region = aws_region(desired);
     let (aws, anthropic) = match world {
@@ -166,7 +167,7 @@ async fn build_clients(
                 max_attempts: 1,
                 initial_backoff: Duration::from_millis(10),
             };
-            let aws = Arc::new(AwsKms::connect(&config).await);
+            let aws = Arc::new(AwsKms::connect(&config).await.with_concurrency(parallelism));
             let key = ApiKey::new(ep.admin_api_key.clone()).map_err(|e| e.to_string())?;
             let options = ClientOptions {
                 retry: RetryPolicy::none(),
@@ -188,10 +189,14 @@ async fn build_clients(
                             .map(|r| crate::providers::aws::AssumeRole {
                                 role_arn: r.role_arn.clone(),
                                 external_id: r.external_id.clone(),
-                                session_name: None,
+                                session_name: r.session_name.clone(),
                             });
                 }
-                Some(Arc::new(AwsKms::connect(&config).await))
+                Some(Arc::new(
+                    AwsKms::connect(&config)
+                        .await
+                        .with_concurrency(parallelism),
+                ))
             } else {
                 None
             };
@@ -256,7 +261,7 @@ impl Session {
         } else {
             None
         };
-        let clients = match build_clients(&desired, world.as_ref()).await {
+        let clients = match build_clients(&desired, world.as_ref(), opts.parallelism).await {
             Ok(c) => c,
             Err(e) => {
                 let _ = lock.release();
@@ -293,6 +298,8 @@ impl Session {
         let prior = prior_from_state(&self.state);
         let plan = make_plan(&self.desired, &prior, &refreshed.observed, &self.oracle)
             .map_err(|e| SessionError::Other(e.to_string()))?;
+        // Before anything is sent: no policy may lock out the identity running cmek.
+        crate::engine::lockout::refuse_caller_lockouts(&plan, refreshed.aws_caller.as_ref())?;
         Ok((plan, refreshed))
     }
 

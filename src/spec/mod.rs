@@ -18,6 +18,7 @@ pub mod modules;
 pub mod parse;
 pub mod references;
 pub mod rules;
+pub mod rules_aws_provider;
 pub mod scan;
 pub mod schema;
 pub mod secrets;

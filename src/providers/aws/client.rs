@@ -31,6 +31,8 @@ pub struct AwsKms {
     kms: aws_sdk_kms::Client,
     sts: aws_sdk_sts::Client,
     region: String,
+    /// How many keys a bulk refresh reads at once (>= 1).
+    concurrency: usize,
 }
 
 fn context_map(context: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
@@ -74,6 +76,7 @@ impl AwsKms {
             kms: aws_sdk_kms::Client::new(&sdk),
             sts: aws_sdk_sts::Client::new(&sdk),
             region: config.region.clone(),
+            concurrency: crate::providers::DEFAULT_CONCURRENCY,
         }
     }
 
@@ -95,7 +98,20 @@ impl AwsKms {
             kms: aws_sdk_kms::Client::from_conf(kms_config),
             sts: aws_sdk_sts::Client::from_conf(sts_config),
             region: region.to_string(),
+            concurrency: self.concurrency,
         }
+    }
+
+    /// The same client reading at most `n` (min 1) keys at once in a bulk refresh
+    /// (`-parallelism N`; default [`crate::providers::DEFAULT_CONCURRENCY`]).
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// How many keys a bulk refresh reads at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     pub fn region(&self) -> &str {
