@@ -15,7 +15,12 @@ const ANTHROPIC_ROLE: &str = "arn:aws:iam::915198916910:role/anthropic-cmek-clie
 
 fn key_block(alias: &str, policy: Option<&serde_json::Value>) -> String {
     let policy = policy
-        .map(|p| format!("  policy = <<EOT\n{}\nEOT\n", serde_json::to_string_pretty(p).unwrap()))
+        .map(|p| {
+            format!(
+                "  policy = <<EOT\n{}\nEOT\n",
+                serde_json::to_string_pretty(p).unwrap()
+            )
+        })
         .unwrap_or_default();
     format!(
         "key \"aws\" \"main\" {{\n  region = \"us-east-2\"\n  alias = \"{alias}\"\n  \
@@ -116,8 +121,11 @@ fn a_policy_that_locks_the_caller_out_is_refused_before_any_change() {
     let out = world.cmek(&["apply", "--auto-approve", "."]);
     assert_eq!(out.code, 1, "refused:\n{}\n{}", out.stdout, out.stderr);
     assert!(
-        out.stderr.contains("would lock out the identity running cmek")
-            && out.stderr.contains(&format!("arn:aws:sts::{MOTO_ACCOUNT}:user/moto"))
+        out.stderr
+            .contains("would lock out the identity running cmek")
+            && out
+                .stderr
+                .contains(&format!("arn:aws:sts::{MOTO_ACCOUNT}:user/moto"))
             && out.stderr.contains("key.aws.main"),
         "a clear lockout error:\n{}",
         out.stderr
@@ -127,7 +135,10 @@ fn a_policy_that_locks_the_caller_out_is_refused_before_any_change() {
     assert!(after.len() >= before);
     let state = world.path().join("cmek.state.json");
     let recorded = std::fs::read_to_string(&state).unwrap_or_default();
-    assert!(!recorded.contains("arn:aws:kms"), "state records no key: {recorded}");
+    assert!(
+        !recorded.contains("arn:aws:kms"),
+        "state records no key: {recorded}"
+    );
     // `plan` refuses the same way (exit 1), so a CI plan step catches it too.
     let plan = world.cmek(&["plan", "."]);
     assert_eq!(plan.code, 1, "{}", plan.stderr);

@@ -107,11 +107,7 @@ fn apply_creates_the_key_registers_attaches_and_converges() {
     assert_eq!(meta.description.as_deref(), Some("cmek moto test"));
     // The workspace is attached at the emulated Anthropic, to a registration of this key.
     let admin = world.block_on(world.admin.snapshot());
-    let ws = admin
-        .workspaces
-        .iter()
-        .find(|w| w.id == WORKSPACE)
-        .unwrap();
+    let ws = admin.workspaces.iter().find(|w| w.id == WORKSPACE).unwrap();
     let attached = serde_json::to_string(ws).unwrap();
     assert!(attached.contains("ekey_"), "workspace attached: {attached}");
     let registrations = serde_json::to_string(&admin).unwrap();

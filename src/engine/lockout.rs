@@ -9,13 +9,13 @@
 //! allowed, or delegated to the caller's own account (a root statement; IAM decides there, as
 //! KMS's check does). An assumed-role session is evaluated as its role (`aws:PrincipalArn`).
 
+use crate::plan::Plan;
+use crate::plan::input::AccessDoc;
+use crate::plan::model::Action;
 use crate::policy::aws::eval::{Decision, evaluate};
 use crate::policy::aws::parse::parse_policy_value;
 use crate::policy::aws::principal::RequestPrincipal;
 use crate::policy::aws::request::Request;
-use crate::plan::Plan;
-use crate::plan::input::AccessDoc;
-use crate::plan::model::Action;
 use crate::providers::aws::CallerIdentity;
 
 /// The IAM principal ARN (`aws:PrincipalArn`) of a caller ARN: the role for an assumed-role
@@ -94,10 +94,7 @@ pub fn caller_lockouts(plan: &Plan, caller: &CallerIdentity) -> Vec<String> {
 }
 
 /// The error for a plan with lockouts, or `Ok` when there are none.
-pub fn refuse_caller_lockouts(
-    plan: &Plan,
-    caller: Option<&CallerIdentity>,
-) -> Result<(), String> {
+pub fn refuse_caller_lockouts(plan: &Plan, caller: Option<&CallerIdentity>) -> Result<(), String> {
     let Some(caller) = caller else {
         return Ok(());
     };

@@ -77,7 +77,8 @@ fn key_progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
         Some(total as u64),
         indicatif::ProgressDrawTarget::stderr(),
     );
-    if let Ok(style) = indicatif::ProgressStyle::with_template("refreshing keys {bar:30} {pos}/{len}")
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("refreshing keys {bar:30} {pos}/{len}")
     {
         bar.set_style(style);
     }

@@ -193,9 +193,7 @@ async fn build_clients(
                             });
                 }
                 Some(Arc::new(
-                    AwsKms::connect(&config)
-                        .await
-                        .with_concurrency(parallelism),
+                    AwsKms::connect(&config).await.with_concurrency(parallelism),
                 ))
             } else {
                 None

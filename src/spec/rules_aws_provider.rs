@@ -52,7 +52,10 @@ pub fn external_id(s: &str) -> Result<(), Violation> {
     } else {
         Err(v(
             "spec::aws-external-id",
-            format!("`external_id` must be 2 to 1224 characters of letters, digits and `_+=,.@:/-` (got {} characters)", s.chars().count()),
+            format!(
+                "`external_id` must be 2 to 1224 characters of letters, digits and `_+=,.@:/-` (got {} characters)",
+                s.chars().count()
+            ),
             "use the external id the role's trust policy requires",
         ))
     }
@@ -65,7 +68,9 @@ pub fn session_name(s: &str) -> Result<(), Violation> {
     } else {
         Err(v(
             "spec::aws-session-name",
-            format!("`session_name` `{s}` must be 2 to 64 characters of letters, digits and `_+=,.@-`"),
+            format!(
+                "`session_name` `{s}` must be 2 to 64 characters of letters, digits and `_+=,.@-`"
+            ),
             "for example `cmek-ci`",
         ))
     }
@@ -88,7 +93,10 @@ pub fn profile(s: &str) -> Result<(), Violation> {
 pub fn endpoint(s: &str) -> Result<(), Violation> {
     let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
         .iter()
-        .any(|p| s.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
+        .any(|p| {
+            s.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
     let https = s
         .strip_prefix("https://")
         .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
@@ -97,7 +105,9 @@ pub fn endpoint(s: &str) -> Result<(), Violation> {
     } else {
         Err(v(
             "spec::aws-endpoint",
-            format!("`endpoint` `{s}` must be an https URL (or http on 127.0.0.1/localhost for an emulator)"),
+            format!(
+                "`endpoint` `{s}` must be an https URL (or http on 127.0.0.1/localhost for an emulator)"
+            ),
             "remove `endpoint` to use AWS's own endpoints",
         ))
     }
@@ -119,7 +129,11 @@ mod tests {
             "arn:aws:iam::111122223333:role/",
             "cmek",
         ] {
-            assert_eq!(role_arn(bad).unwrap_err().code, "spec::aws-role-arn", "{bad}");
+            assert_eq!(
+                role_arn(bad).unwrap_err().code,
+                "spec::aws-role-arn",
+                "{bad}"
+            );
         }
     }
 

@@ -97,14 +97,14 @@ pub fn kms_client(endpoint: &str) -> aws_sdk_kms::Client {
     aws_sdk_kms::Client::from_conf(config)
 }
 
-/// Anthropic's validate against moto (see the module doc for what it checks and why).
-pub async fn validate_on_moto(
-    endpoint: String,
+/// Anthropic's validate, emulated with `client`'s credentials (see the module doc for what it
+/// checks and why): moto in the moto tests, the real account in the live tests.
+pub async fn validate_as_anthropic(
+    client: aws_sdk_kms::Client,
     kms_arn: String,
     org: String,
 ) -> Result<(), String> {
     let ids = identities().map_err(|e| e.to_string())?;
-    let client = kms_client(&endpoint);
     let context: BTreeMap<String, String> = BTreeMap::from([
         ("anthropic:org_uuid".to_string(), org),
         (
@@ -190,6 +190,69 @@ pub async fn validate_on_moto(
     }
 }
 
+/// A runtime for the emulator to run on while the test thread runs the binary.
+pub fn test_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Starts an Admin API emulator (organization [`ORG`], admin key [`ADMIN_KEY`]) whose validate
+/// uses `client`; persisted to `state_path` when given.
+pub fn start_admin_emulator(
+    runtime: &tokio::runtime::Runtime,
+    client: aws_sdk_kms::Client,
+    state_path: Option<PathBuf>,
+) -> (AdminApiEmulator, RunningServer) {
+    let validator = Arc::new(FnValidator::new(
+        move |config: ProviderConfig, org: String| {
+            let client = client.clone();
+            async move {
+                match config {
+                    ProviderConfig::Aws { kms_arn, .. } => {
+                        validate_as_anthropic(client, kms_arn, org).await
+                    }
+                    _ => Err("only AWS keys are validated in these tests".to_string()),
+                }
+            }
+        },
+    ));
+    runtime.block_on(async {
+        let config = AdminApiConfig {
+            organization_uuid: Some(ORG.to_string()),
+            state_path,
+            ..AdminApiConfig::new(ADMIN_KEY)
+        };
+        let admin = AdminApiEmulator::open(config, validator).await.unwrap();
+        let server = admin.start().await.unwrap();
+        (admin, server)
+    })
+}
+
+/// Seeds a workspace `id` in the emulator at `admin_url` (no-op result check only).
+pub fn seed_workspace(runtime: &tokio::runtime::Runtime, admin_url: &str, id: &str) {
+    let url = format!("{admin_url}/_sandbox/workspaces");
+    runtime.block_on(async {
+        let response = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .post(url)
+            .header("x-api-key", ADMIN_KEY)
+            .header(
+                "anthropic-version",
+                cmek::anthropic::types::ANTHROPIC_VERSION,
+            )
+            .json(&serde_json::json!({ "id": id }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "seeding {id}");
+    });
+}
+
 /// One test's world: the moto endpoint, a running Admin API emulator validating against moto,
 /// a config directory, and a tokio runtime (the emulator runs on it while the binary runs).
 pub struct MotoWorld {
@@ -206,34 +269,8 @@ pub struct MotoWorld {
 impl MotoWorld {
     /// Starts the emulator and seeds `workspace_ids` in it.
     pub fn start(endpoint: &str, workspace_ids: &[&str]) -> MotoWorld {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let moto = endpoint.to_string();
-        let validator = Arc::new(FnValidator::new(
-            move |config: ProviderConfig, org: String| {
-                let moto = moto.clone();
-                async move {
-                    match config {
-                        ProviderConfig::Aws { kms_arn, .. } => {
-                            validate_on_moto(moto, kms_arn, org).await
-                        }
-                        _ => Err("only AWS keys are validated against moto".to_string()),
-                    }
-                }
-            },
-        ));
-        let (admin, server) = runtime.block_on(async {
-            let config = AdminApiConfig {
-                organization_uuid: Some(ORG.to_string()),
-                ..AdminApiConfig::new(ADMIN_KEY)
-            };
-            let admin = AdminApiEmulator::open(config, validator).await.unwrap();
-            let server = admin.start().await.unwrap();
-            (admin, server)
-        });
+        let runtime = test_runtime();
+        let (admin, server) = start_admin_emulator(&runtime, kms_client(endpoint), None);
         let admin_url = server.base_url();
         let world = MotoWorld {
             endpoint: endpoint.to_string(),
@@ -251,21 +288,7 @@ impl MotoWorld {
     }
 
     fn seed_workspace(&self, id: &str) {
-        let url = format!("{}/_sandbox/workspaces", self.admin_url);
-        self.runtime.block_on(async {
-            let response = reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .unwrap()
-                .post(url)
-                .header("x-api-key", ADMIN_KEY)
-                .header("anthropic-version", cmek::anthropic::types::ANTHROPIC_VERSION)
-                .json(&serde_json::json!({ "id": id }))
-                .send()
-                .await
-                .unwrap();
-            assert!(response.status().is_success(), "seeding {id}");
-        });
+        seed_workspace(&self.runtime, &self.admin_url, id);
     }
 
     pub fn path(&self) -> &Path {
@@ -373,8 +396,4 @@ impl Output {
         );
         self
     }
-}
-
-pub fn config_dir(world: &MotoWorld) -> PathBuf {
-    world.path().to_path_buf()
 }

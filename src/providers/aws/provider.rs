@@ -14,9 +14,9 @@ use async_trait::async_trait;
 use crate::address::Cloud;
 use crate::observed::{AwsKey, AwsKeyState, AwsRotation, KeyPolicyText, ObservedKey};
 use crate::providers::{
-    AccessChange, AccessDocument, Ciphertext, ClientToken, CreateKeyRequest,
-    EncryptionContext, InitialAccess, KeyLocation, KeyProvider, KeyRef, KeySettings, Progress,
-    ProviderError, RotationSetting, SecretBytes, TagChange, run_bounded,
+    AccessChange, AccessDocument, Ciphertext, ClientToken, CreateKeyRequest, EncryptionContext,
+    InitialAccess, KeyLocation, KeyProvider, KeyRef, KeySettings, Progress, ProviderError,
+    RotationSetting, SecretBytes, TagChange, run_bounded,
 };
 
 use super::client::AwsKms;
