@@ -144,3 +144,54 @@ fn a_policy_that_locks_the_caller_out_is_refused_before_any_change() {
     assert_eq!(plan.code, 1, "{}", plan.stderr);
     assert!(plan.stderr.contains("lock out"), "{}", plan.stderr);
 }
+
+#[test]
+fn admins_missing_in_iam_are_warned_about() {
+    let endpoint = require_moto!();
+    let world = MotoWorld::start(&endpoint, &[]);
+    let existing = unique("cmek-admin-exists");
+    let missing = unique("cmek-admin-missing");
+    let iam = aws_sdk_iam::Client::from_conf(
+        aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .endpoint_url(&endpoint)
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                moto::ACCESS_KEY_ID,
+                moto::SECRET_ACCESS_KEY,
+                None,
+                None,
+                "cmek-moto-test",
+            ))
+            .build(),
+    );
+    world.block_on(async {
+        iam.create_role()
+            .role_name(&existing)
+            .assume_role_policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#,
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let alias = format!("alias/{}", unique("cmek-moto-admins"));
+    let key = key_block(&alias, None).replace(
+        "  description",
+        &format!(
+            "  admins = [\"arn:aws:iam::{MOTO_ACCOUNT}:role/{existing}\", \"arn:aws:iam::{MOTO_ACCOUNT}:role/{missing}\"]\n  description"
+        ),
+    );
+    world.write_spec(&format!("{}{key}", world.header()));
+    let out = world
+        .cmek(&["plan", "--detailed-exitcode", "."])
+        .expect_code(2, "plan with admins");
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: admin principal arn:aws:iam::{MOTO_ACCOUNT}:role/{missing} (key.aws.main) does not exist in IAM"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(&existing), "{}", out.stderr);
+}

@@ -66,6 +66,8 @@ pub struct Refreshed {
     pub raw_keys: BTreeMap<Address, RawKey>,
     /// Who the AWS credentials are (STS GetCallerIdentity), when AWS was needed.
     pub aws_caller: Option<crate::providers::aws::CallerIdentity>,
+    /// Non-fatal findings of the refresh (e.g. an `admins` principal missing in IAM).
+    pub warnings: Vec<String>,
 }
 
 /// A progress bar for reading `total` keys, on stderr, only when stderr is a terminal.
@@ -225,6 +227,14 @@ pub async fn refresh(
             source: crate::providers::aws::provider::provider_error(e, "sts"),
         })?;
         out.observed.aws_caller_account = Some(identity.account.clone());
+        out.warnings.extend(
+            crate::providers::aws::admins::admin_principal_warnings(
+                aws,
+                desired,
+                &identity.account,
+            )
+            .await,
+        );
         out.aws_caller = Some(identity);
     }
     if !by_id.is_empty() {

@@ -167,7 +167,13 @@ async fn build_clients(
                 max_attempts: 1,
                 initial_backoff: Duration::from_millis(10),
             };
-            let aws = Arc::new(AwsKms::connect(&config).await.with_concurrency(parallelism));
+            // The sandbox emulates KMS and STS, not IAM.
+            let aws = Arc::new(
+                AwsKms::connect(&config)
+                    .await
+                    .with_concurrency(parallelism)
+                    .with_iam_checks(false),
+            );
             let key = ApiKey::new(ep.admin_api_key.clone()).map_err(|e| e.to_string())?;
             let options = ClientOptions {
                 retry: RetryPolicy::none(),
@@ -296,6 +302,9 @@ impl Session {
         let prior = prior_from_state(&self.state);
         let plan = make_plan(&self.desired, &prior, &refreshed.observed, &self.oracle)
             .map_err(|e| SessionError::Other(e.to_string()))?;
+        for warning in &refreshed.warnings {
+            eprintln!("warning: {warning}");
+        }
         // Before anything is sent: no policy may lock out the identity running cmek.
         crate::engine::lockout::refuse_caller_lockouts(&plan, refreshed.aws_caller.as_ref())?;
         Ok((plan, refreshed))

@@ -30,9 +30,13 @@ use super::types::{
 pub struct AwsKms {
     kms: aws_sdk_kms::Client,
     sts: aws_sdk_sts::Client,
+    /// IAM is global: the same client serves every region.
+    iam: aws_sdk_iam::Client,
     region: String,
     /// How many keys a bulk refresh reads at once (>= 1).
     concurrency: usize,
+    /// Whether `plan` may look up `admins` principals in IAM (off for emulators without IAM).
+    iam_checks: bool,
 }
 
 fn context_map(context: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
@@ -68,6 +72,36 @@ pub(crate) fn same_account_key_id(key: &str) -> &str {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IamKind {
+    Role,
+    User,
+}
+
+/// `arn:<p>:iam::<acct>:role/<path/>name` → (Role, name); the same for `user/`; else `None`.
+fn iam_role_or_user(arn: &str) -> Option<(IamKind, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_), Some("iam"), Some(""), Some(_), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let (kind, rest) = if let Some(r) = resource.strip_prefix("role/") {
+        (IamKind::Role, r)
+    } else if let Some(u) = resource.strip_prefix("user/") {
+        (IamKind::User, u)
+    } else {
+        return None;
+    };
+    let name = rest.rsplit('/').next().filter(|n| !n.is_empty())?;
+    (!name.contains('*')).then_some((kind, name))
+}
+
 impl AwsKms {
     /// Builds the clients from the configuration (no request is made).
     pub async fn connect(config: &AwsKmsConfig) -> Self {
@@ -75,8 +109,10 @@ impl AwsKms {
         Self {
             kms: aws_sdk_kms::Client::new(&sdk),
             sts: aws_sdk_sts::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::new(&sdk),
             region: config.region.clone(),
             concurrency: crate::providers::DEFAULT_CONCURRENCY,
+            iam_checks: true,
         }
     }
 
@@ -97,9 +133,22 @@ impl AwsKms {
         Self {
             kms: aws_sdk_kms::Client::from_conf(kms_config),
             sts: aws_sdk_sts::Client::from_conf(sts_config),
+            iam: self.iam.clone(),
             region: region.to_string(),
             concurrency: self.concurrency,
+            iam_checks: self.iam_checks,
         }
+    }
+
+    /// The same client with the IAM existence check of `admins` on or off.
+    pub fn with_iam_checks(mut self, on: bool) -> Self {
+        self.iam_checks = on;
+        self
+    }
+
+    /// Whether `admins` principals are looked up in IAM.
+    pub fn iam_checks(&self) -> bool {
+        self.iam_checks
     }
 
     /// The same client reading at most `n` (min 1) keys at once in a bulk refresh
@@ -131,6 +180,38 @@ impl AwsKms {
             account: out.account.ok_or_else(|| missing(OP, "Account"))?,
             arn: out.arn.ok_or_else(|| missing(OP, "Arn"))?,
         })
+    }
+
+    /// Whether the IAM role or user named by `arn` exists (one iam:GetRole or iam:GetUser).
+    /// `Ok(None)` for anything that is not a role or user ARN (account roots, account ids,
+    /// assumed-role sessions, service principals, wildcards): there is nothing to look up.
+    pub async fn iam_principal_exists(&self, arn: &str) -> Result<Option<bool>, AwsError> {
+        let Some((kind, name)) = iam_role_or_user(arn) else {
+            return Ok(None);
+        };
+        let result = match kind {
+            IamKind::Role => self
+                .iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| from_sdk("iam:GetRole", e)),
+            IamKind::User => self
+                .iam
+                .get_user()
+                .user_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| from_sdk("iam:GetUser", e)),
+        };
+        match result {
+            Ok(()) => Ok(Some(true)),
+            Err(AwsError::NotFound { .. }) => Ok(Some(false)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads one key (id, ARN, or alias) with at most three calls. The credentials must belong
@@ -538,7 +619,28 @@ impl AwsKms {
 
 #[cfg(test)]
 mod tests {
-    use super::same_account_key_id;
+    use super::{IamKind, iam_role_or_user, same_account_key_id};
+
+    #[test]
+    fn iam_lookups_only_for_roles_and_users() {
+        assert_eq!(
+            iam_role_or_user("arn:aws:iam::123456789012:role/ops/KeyAdmin"),
+            Some((IamKind::Role, "KeyAdmin"))
+        );
+        assert_eq!(
+            iam_role_or_user("arn:aws:iam::123456789012:user/alice"),
+            Some((IamKind::User, "alice"))
+        );
+        for none in [
+            "arn:aws:iam::123456789012:root",
+            "123456789012",
+            "arn:aws:sts::123456789012:assumed-role/R/s",
+            "arn:aws:iam::123456789012:role/*",
+            "*",
+        ] {
+            assert_eq!(iam_role_or_user(none), None, "{none}");
+        }
+    }
 
     #[test]
     fn key_arns_become_bare_ids_and_everything_else_is_kept() {
