@@ -11,6 +11,7 @@
 //! - [`AwsKms::list_tags`]: ceil(tags / 50), i.e. 1 for any key within KMS's 50-tag quota.
 //! - [`AwsKms::find_by_client_token`]: ceil(keys / 1000) ListKeys plus one ListResourceTags per
 //!   key in the region: O(keys). It runs only to recover from a create whose answer was lost.
+//! - [`AwsKms::iam_principal_exists`]: one iam:GetRole or iam:GetUser (not a KMS call).
 
 use std::collections::{BTreeMap, HashMap};
 
