@@ -282,8 +282,8 @@ impl Run<'_> {
             .oracle
             .narrowed(&observed.access, after, &requests)
             .into_iter()
-            .filter(|f| f.old == Decision::Allow && f.new != Decision::Allow)
-            .collect();
+            .filter(|f| f.old == Decision::Allow && f.new == Decision::Deny)
+            .collect::<Vec<_>>();
         if !flips.is_empty() {
             let lines: Vec<String> = flips
                 .iter()

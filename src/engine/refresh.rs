@@ -9,8 +9,15 @@
 //! - workspaces: every workspace in the spec or in state (by `wrkspc_` id).
 //!
 //! An address absent from the result means "looked up and not found" (or never created).
+//!
+//! Cost: keys are read by the providers at most `parallelism` at a time (`-parallelism N`,
+//! default 16); AWS reads one key with DescribeKey, GetKeyPolicy, GetKeyRotationStatus and
+//! ListResourceTags, plus one ListAliases per region and one STS GetCallerIdentity per run
+//! (`tests/refresh_cost.rs` holds it to that). A progress bar is drawn on stderr only when
+//! stderr is a terminal (never in pipes, CI or tests).
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use crate::address::{Address, ObjectKind};
@@ -18,7 +25,7 @@ use crate::observed::{AwsKeyState, Fingerprinted, ObservedKey as RawKey, Observe
 use crate::plan::input::{AccessDoc, KeyState, Observed, ObservedKey, PolicyOracle};
 use crate::providers::aws::CLIENT_TOKEN_TAG as AWS_CLIENT_TOKEN_TAG;
 use crate::providers::{
-    AnthropicApi, KeyLocation, KeyProvider, KeyRef, ProviderError, no_progress, run_bounded,
+    AnthropicApi, KeyLocation, KeyProvider, KeyRef, ProviderError, run_bounded,
 };
 use crate::spec::model::{Desired, KeyKind};
 use crate::state::State;
@@ -57,6 +64,27 @@ pub struct Refreshed {
     pub key_refs: BTreeMap<Address, KeyRef>,
     /// The raw observed keys (verification simulates against them).
     pub raw_keys: BTreeMap<Address, RawKey>,
+    /// Who the AWS credentials are (STS GetCallerIdentity), when AWS was needed.
+    pub aws_caller: Option<crate::providers::aws::CallerIdentity>,
+    /// Non-fatal findings of the refresh (e.g. an `admins` principal missing in IAM).
+    pub warnings: Vec<String>,
+}
+
+/// A progress bar for reading `total` keys, on stderr, only when stderr is a terminal.
+fn key_progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
+    if total == 0 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("refreshing keys {bar:30} {pos}/{len}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 /// A refresh failure, located.
@@ -198,14 +226,33 @@ pub async fn refresh(
             address: "the AWS caller identity".into(),
             source: crate::providers::aws::provider::provider_error(e, "sts"),
         })?;
-        out.observed.aws_caller_account = Some(identity.account);
+        out.observed.aws_caller_account = Some(identity.account.clone());
+        out.warnings.extend(
+            crate::providers::aws::admins::admin_principal_warnings(
+                aws,
+                desired,
+                &identity.account,
+            )
+            .await,
+        );
+        out.aws_caller = Some(identity);
     }
     if !by_id.is_empty() {
         let provider = clients
             .provider(crate::address::Cloud::Aws)
             .map_err(|e| err(&by_id[0].0, e))?;
         let refs: Vec<KeyRef> = by_id.iter().map(|(_, r)| r.clone()).collect();
-        let results = provider.refresh(&refs, &no_progress).await;
+        let bar = key_progress_bar(refs.len());
+        let progress = |done: usize, total: usize| {
+            if let Some(bar) = &bar {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }
+        };
+        let results = provider.refresh(&refs, &progress).await;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
         for ((address, r), result) in by_id.into_iter().zip(results) {
             match result.map_err(|e| err(&address, e))? {
                 Some(raw) => {

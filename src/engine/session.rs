@@ -151,6 +151,7 @@ fn uses_aws(desired: &Desired) -> bool {
 async fn build_clients(
     desired: &Desired,
     world: Option<&SandboxWorld>,
+    parallelism: usize,
 ) -> Result<Clients, SessionError> {
     let region = aws_region(desired);
     let (aws, anthropic) = match world {
@@ -166,7 +167,13 @@ async fn build_clients(
                 max_attempts: 1,
                 initial_backoff: Duration::from_millis(10),
             };
-            let aws = Arc::new(AwsKms::connect(&config).await);
+            // The sandbox emulates KMS and STS, not IAM.
+            let aws = Arc::new(
+                AwsKms::connect(&config)
+                    .await
+                    .with_concurrency(parallelism)
+                    .with_iam_checks(false),
+            );
             let key = ApiKey::new(ep.admin_api_key.clone()).map_err(|e| e.to_string())?;
             let options = ClientOptions {
                 retry: RetryPolicy::none(),
@@ -188,10 +195,12 @@ async fn build_clients(
                             .map(|r| crate::providers::aws::AssumeRole {
                                 role_arn: r.role_arn.clone(),
                                 external_id: r.external_id.clone(),
-                                session_name: None,
+                                session_name: r.session_name.clone(),
                             });
                 }
-                Some(Arc::new(AwsKms::connect(&config).await))
+                Some(Arc::new(
+                    AwsKms::connect(&config).await.with_concurrency(parallelism),
+                ))
             } else {
                 None
             };
@@ -248,7 +257,7 @@ impl Session {
         } else {
             None
         };
-        let clients = match build_clients(&desired, world.as_ref()).await {
+        let clients = match build_clients(&desired, world.as_ref(), opts.parallelism).await {
             Ok(c) => c,
             Err(e) => {
                 let _ = lock.release();
@@ -285,6 +294,11 @@ impl Session {
         let prior = prior_from_state(&self.state);
         let plan = make_plan(&self.desired, &prior, &refreshed.observed, &self.oracle)
             .map_err(|e| SessionError::Other(e.to_string()))?;
+        for warning in &refreshed.warnings {
+            eprintln!("warning: {warning}");
+        }
+        // Before anything is sent: no policy may lock out the identity running cmek.
+        crate::engine::lockout::refuse_caller_lockouts(&plan, refreshed.aws_caller.as_ref())?;
         Ok((plan, refreshed))
     }
 

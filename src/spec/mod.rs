@@ -20,6 +20,7 @@ pub mod parse;
 pub mod platform_rules;
 pub mod references;
 pub mod rules;
+pub mod rules_aws_provider;
 pub mod scan;
 pub mod schema;
 pub mod secrets;

@@ -110,11 +110,14 @@ impl Default for BackendConfig {
     }
 }
 
-/// `assume_role { role_arn, external_id }` inside `provider "aws"`.
+/// `assume_role { role_arn, external_id, session_name }` inside `provider "aws"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssumeRole {
     pub role_arn: String,
     pub external_id: Option<String>,
+    /// The STS role session name; `cmek` when unset.
+    #[serde(default)]
+    pub session_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

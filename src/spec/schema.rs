@@ -225,7 +225,11 @@ pub static BACKEND_S3: BlockSchema = BlockSchema {
 
 pub static ASSUME_ROLE: BlockSchema = BlockSchema {
     title: "assume_role",
-    attrs: &[req("role_arn", String), opt("external_id", String)],
+    attrs: &[
+        req("role_arn", String),
+        opt("external_id", String),
+        opt("session_name", String),
+    ],
     blocks: &[],
     open: false,
 };

@@ -11,6 +11,7 @@ use super::eval::{EvalAttr, EvalBlock, REF_MARKER};
 use super::model::*;
 use super::platform_rules;
 use super::rules::{self, Violation};
+use super::rules_aws_provider as aws_provider;
 use super::scan;
 use crate::address::{Address, Cloud, ObjectKind};
 use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
@@ -668,13 +669,35 @@ impl Checker<'_> {
                         .find(|n| n.ident == "assume_role")
                         .and_then(|n| {
                             let role_arn = self.string(n, "role_arn")?;
+                            self.check(self.span(n, "role_arn"), aws_provider::role_arn(&role_arn));
+                            let external_id = self.string(n, "external_id");
+                            if let Some(id) = &external_id {
+                                self.check(
+                                    self.span(n, "external_id"),
+                                    aws_provider::external_id(id),
+                                );
+                            }
+                            let session_name = self.string(n, "session_name");
+                            if let Some(name) = &session_name {
+                                self.check(
+                                    self.span(n, "session_name"),
+                                    aws_provider::session_name(name),
+                                );
+                            }
                             Some(AssumeRole {
                                 role_arn,
-                                external_id: self.string(n, "external_id"),
+                                external_id,
+                                session_name,
                             })
                         });
                 let profile = self.string(b, "profile");
+                if let Some(p) = &profile {
+                    self.check(self.span(b, "profile"), aws_provider::profile(p));
+                }
                 let endpoint = self.string(b, "endpoint");
+                if let Some(e) = &endpoint {
+                    self.check(self.span(b, "endpoint"), aws_provider::endpoint(e));
+                }
                 if let Some(region) = region {
                     out.aws = Some(AwsProviderConfig {
                         region,

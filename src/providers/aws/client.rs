@@ -11,6 +11,7 @@
 //! - [`AwsKms::list_tags`]: ceil(tags / 50), i.e. 1 for any key within KMS's 50-tag quota.
 //! - [`AwsKms::find_by_client_token`]: ceil(keys / 1000) ListKeys plus one ListResourceTags per
 //!   key in the region: O(keys). It runs only to recover from a create whose answer was lost.
+//! - [`AwsKms::iam_principal_exists`]: one iam:GetRole or iam:GetUser (not a KMS call).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,7 +31,13 @@ use super::types::{
 pub struct AwsKms {
     kms: aws_sdk_kms::Client,
     sts: aws_sdk_sts::Client,
+    /// IAM is global: the same client serves every region.
+    iam: aws_sdk_iam::Client,
     region: String,
+    /// How many keys a bulk refresh reads at once (>= 1).
+    concurrency: usize,
+    /// Whether `plan` may look up `admins` principals in IAM (off for emulators without IAM).
+    iam_checks: bool,
 }
 
 fn context_map(context: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
@@ -53,6 +60,49 @@ fn missing(operation: &str, what: &str) -> AwsError {
     }
 }
 
+/// The bare key id of a key ARN (`arn:aws:kms:<region>:<account>:key/<id>` → `<id>`); anything
+/// else unchanged.
+///
+/// For the operations KMS allows only in the key's own account and region (EnableKey,
+/// CancelKeyDeletion), the id is equivalent to the ARN on a client of that region (which is
+/// how the provider calls them). KMS-compatible emulators (moto) accept only the bare id there.
+pub(crate) fn same_account_key_id(key: &str) -> &str {
+    match key.strip_prefix("arn:") {
+        Some(rest) if rest.contains(":key/") => key.rsplit("key/").next().unwrap_or(key),
+        _ => key,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IamKind {
+    Role,
+    User,
+}
+
+/// `arn:<p>:iam::<acct>:role/<path/>name` → (Role, name); the same for `user/`; else `None`.
+fn iam_role_or_user(arn: &str) -> Option<(IamKind, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_), Some("iam"), Some(""), Some(_), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let (kind, rest) = if let Some(r) = resource.strip_prefix("role/") {
+        (IamKind::Role, r)
+    } else if let Some(u) = resource.strip_prefix("user/") {
+        (IamKind::User, u)
+    } else {
+        return None;
+    };
+    let name = rest.rsplit('/').next().filter(|n| !n.is_empty())?;
+    (!name.contains('*')).then_some((kind, name))
+}
+
 impl AwsKms {
     /// Builds the clients from the configuration (no request is made).
     pub async fn connect(config: &AwsKmsConfig) -> Self {
@@ -60,7 +110,10 @@ impl AwsKms {
         Self {
             kms: aws_sdk_kms::Client::new(&sdk),
             sts: aws_sdk_sts::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::new(&sdk),
             region: config.region.clone(),
+            concurrency: crate::providers::DEFAULT_CONCURRENCY,
+            iam_checks: true,
         }
     }
 
@@ -81,8 +134,34 @@ impl AwsKms {
         Self {
             kms: aws_sdk_kms::Client::from_conf(kms_config),
             sts: aws_sdk_sts::Client::from_conf(sts_config),
+            iam: self.iam.clone(),
             region: region.to_string(),
+            concurrency: self.concurrency,
+            iam_checks: self.iam_checks,
         }
+    }
+
+    /// The same client with the IAM existence check of `admins` on or off.
+    pub fn with_iam_checks(mut self, on: bool) -> Self {
+        self.iam_checks = on;
+        self
+    }
+
+    /// Whether `admins` principals are looked up in IAM.
+    pub fn iam_checks(&self) -> bool {
+        self.iam_checks
+    }
+
+    /// The same client reading at most `n` (min 1) keys at once in a bulk refresh
+    /// (`-parallelism N`; default [`crate::providers::DEFAULT_CONCURRENCY`]).
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// How many keys a bulk refresh reads at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     pub fn region(&self) -> &str {
@@ -102,6 +181,38 @@ impl AwsKms {
             account: out.account.ok_or_else(|| missing(OP, "Account"))?,
             arn: out.arn.ok_or_else(|| missing(OP, "Arn"))?,
         })
+    }
+
+    /// Whether the IAM role or user named by `arn` exists (one iam:GetRole or iam:GetUser).
+    /// `Ok(None)` for anything that is not a role or user ARN (account roots, account ids,
+    /// assumed-role sessions, service principals, wildcards): there is nothing to look up.
+    pub async fn iam_principal_exists(&self, arn: &str) -> Result<Option<bool>, AwsError> {
+        let Some((kind, name)) = iam_role_or_user(arn) else {
+            return Ok(None);
+        };
+        let result = match kind {
+            IamKind::Role => self
+                .iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| from_sdk("iam:GetRole", e)),
+            IamKind::User => self
+                .iam
+                .get_user()
+                .user_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| from_sdk("iam:GetUser", e)),
+        };
+        match result {
+            Ok(()) => Ok(Some(true)),
+            Err(AwsError::NotFound { .. }) => Ok(Some(false)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads one key (id, ARN, or alias) with at most three calls. The credentials must belong
@@ -405,22 +516,24 @@ impl AwsKms {
         Ok(())
     }
 
-    /// Restorative: cancels a pending deletion (KMS leaves the key Disabled afterwards).
+    /// Restorative: cancels a pending deletion (KMS leaves the key Disabled afterwards). Same
+    /// account and region only, so the key is addressed by its bare id.
     pub async fn cancel_key_deletion(&self, key: &str) -> Result<(), AwsError> {
         self.kms
             .cancel_key_deletion()
-            .key_id(key)
+            .key_id(same_account_key_id(key))
             .send()
             .await
             .map_err(|e| from_sdk("kms:CancelKeyDeletion", e))?;
         Ok(())
     }
 
-    /// Restorative: enables a disabled key.
+    /// Restorative: enables a disabled key. Same account and region only, so the key is
+    /// addressed by its bare id.
     pub async fn enable_key(&self, key: &str) -> Result<(), AwsError> {
         self.kms
             .enable_key()
-            .key_id(key)
+            .key_id(same_account_key_id(key))
             .send()
             .await
             .map_err(|e| from_sdk("kms:EnableKey", e))?;
@@ -502,5 +615,44 @@ impl AwsKms {
                 .ok_or_else(|| missing(OP, "CiphertextBlob"))?
                 .into_inner(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{IamKind, iam_role_or_user, same_account_key_id};
+
+    #[test]
+    fn iam_lookups_only_for_roles_and_users() {
+        assert_eq!(
+            iam_role_or_user("arn:aws:iam::123456789012:role/ops/KeyAdmin"),
+            Some((IamKind::Role, "KeyAdmin"))
+        );
+        assert_eq!(
+            iam_role_or_user("arn:aws:iam::123456789012:user/alice"),
+            Some((IamKind::User, "alice"))
+        );
+        for none in [
+            "arn:aws:iam::123456789012:root",
+            "123456789012",
+            "arn:aws:sts::123456789012:assumed-role/R/s",
+            "arn:aws:iam::123456789012:role/*",
+            "*",
+        ] {
+            assert_eq!(iam_role_or_user(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn key_arns_become_bare_ids_and_everything_else_is_kept() {
+        assert_eq!(
+            same_account_key_id("arn:aws:kms:us-east-2:123456789012:key/1234abcd-12ab"),
+            "1234abcd-12ab"
+        );
+        assert_eq!(same_account_key_id("1234abcd-12ab"), "1234abcd-12ab");
+        assert_eq!(
+            same_account_key_id("arn:aws:kms:us-east-2:123456789012:alias/x"),
+            "arn:aws:kms:us-east-2:123456789012:alias/x"
+        );
     }
 }

@@ -14,9 +14,9 @@ use async_trait::async_trait;
 use crate::address::Cloud;
 use crate::observed::{AwsKey, AwsKeyState, AwsRotation, KeyPolicyText, ObservedKey};
 use crate::providers::{
-    AccessChange, AccessDocument, Ciphertext, ClientToken, CreateKeyRequest, DEFAULT_CONCURRENCY,
-    EncryptionContext, InitialAccess, KeyLocation, KeyProvider, KeyRef, KeySettings, Progress,
-    ProviderError, RotationSetting, SecretBytes, TagChange, run_bounded,
+    AccessChange, AccessDocument, Ciphertext, ClientToken, CreateKeyRequest, EncryptionContext,
+    InitialAccess, KeyLocation, KeyProvider, KeyRef, KeySettings, Progress, ProviderError,
+    RotationSetting, SecretBytes, TagChange, run_bounded,
 };
 
 use super::client::AwsKms;
@@ -215,7 +215,7 @@ impl KeyProvider for AwsKms {
             };
             self.for_region(region).read_one(key, &region_aliases).await
         });
-        run_bounded(futures, DEFAULT_CONCURRENCY, |done, total| {
+        run_bounded(futures, self.concurrency(), |done, total| {
             progress(done, total)
         })
         .await
