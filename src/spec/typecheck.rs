@@ -314,16 +314,13 @@ impl Checker<'_> {
                 .and_then(|a| a.expr.as_ref())
                 .and_then(scan::address_text)
                 .and_then(|text| Address::parse(&text).ok())
-                .is_some_and(|to| {
-                    matches!(
-                        to.kind,
-                        ObjectKind::Key(Cloud::Aws) | ObjectKind::ExternalKey
-                    )
-                });
+                // An `external_key` target is refused by the import-id check (`spec::imports`):
+                // Claude Platform on AWS has no registrations, and one error per id is enough.
+                .is_some_and(|to| matches!(to.kind, ObjectKind::Key(Cloud::Aws)));
             let Some(Value::String(id)) = b.attr("id").and_then(|a| a.value.clone()) else {
                 continue;
             };
-            if !targets_key && !id.starts_with("arn:") {
+            if !targets_key {
                 continue;
             }
             if let Err(v) = platform_rules::platform_aws_key_reference(&id, home) {
