@@ -209,6 +209,12 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
         });
         return;
     };
+    collect_desired(dir, &desired, set);
+}
+
+/// A spec already loaded from `dir` (plan lints the spec it plans with): one subject per key;
+/// comments and `lint { ignore }` blocks are read for suppressions.
+pub fn collect_desired(dir: &Path, desired: &Desired, set: &mut InputSet) {
     let file_of = |f: &str| display(&dir.join(f));
     // Comments in every file of the spec.
     let mut files: Vec<String> = desired
