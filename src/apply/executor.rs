@@ -43,7 +43,7 @@ use crate::engine::refresh::{key_ref, plan_key};
 use crate::engine::session::Session;
 use crate::observed::ObservedKey as RawKey;
 use crate::plan::input::{
-    AccessDoc, AnthropicRequests, CompartmentStatus, CompartmentUse, PolicyOracle,
+    AccessDoc, AnthropicRequests, CompartmentStatus, CompartmentUse, Decision, PolicyOracle,
 };
 use crate::plan::model::{Action, AttributeChange, PlannedAction, PlannedProviderConfig};
 use crate::plan::{Plan, attrs};
@@ -636,7 +636,14 @@ impl<'a> Shared<'a> {
             validation: true,
             workspaces: compartments,
         };
-        let flips = self.oracle.narrowed(&observed.access, after, &requests);
+        // Only requests the key allows now and the new document would deny count: a request
+        // it starts allowing (the compartment of a workspace about to be attached) is the point.
+        let flips: Vec<_> = self
+            .oracle
+            .narrowed(&observed.access, after, &requests)
+            .into_iter()
+            .filter(|f| f.old == Decision::Allow && f.new == Decision::Deny)
+            .collect();
         if !flips.is_empty() {
             let lines: Vec<String> = flips
                 .iter()
@@ -1061,6 +1068,8 @@ pub async fn execute_with(
     let mut in_flight: FuturesUnordered<Job<'_>> = FuturesUnordered::new();
     let mut failures: Vec<ApplyError> = Vec::new();
     let mut held: Vec<String> = Vec::new();
+    // Why an action cannot run because something it waits for was held.
+    let mut held_upstream: Vec<Option<String>> = vec![None; plan.actions.len()];
     let mut outcome = ApplyOutcome::default();
 
     // Records one finished action: state, persist, progress, newly ready dependents.
@@ -1112,13 +1121,22 @@ pub async fn execute_with(
         while failures.is_empty() && in_flight.len() < parallelism {
             let Some(i) = ready.pop_first() else { break };
             let action = &plan.actions[i];
-            if let Some(why) = held_by_findings(action, &errors) {
+            if let Some(why) = held_by_findings(action, &errors).or(held_upstream[i].take()) {
                 progress(&ApplyEvent {
                     action,
                     kind: ApplyEventKind::Held,
                     message: why,
                 });
                 held.push(action.id.clone());
+                // What waits for a held action is held too (and reported), never run.
+                for &d in &dependents[i] {
+                    held_upstream[d]
+                        .get_or_insert_with(|| format!("waits for {}, which is held", action.id));
+                    indegree[d] -= 1;
+                    if indegree[d] == 0 {
+                        ready.insert(d);
+                    }
+                }
                 continue;
             }
             progress(&ApplyEvent {
