@@ -239,7 +239,7 @@ pub fn collect_desired(dir: &Path, desired: &Desired, set: &mut InputSet) {
     }
     for key in desired.keys.values() {
         let text = texts.get(&key.origin.file).map(String::as_str);
-        let mut subject = spec_subject(key, &desired, text, &file_of(&key.origin.file));
+        let mut subject = spec_subject(key, desired, text, &file_of(&key.origin.file));
         if let (Subject::Aws(a), Some(text)) = (&mut subject, text) {
             point_into_policy_file(a, dir, text, key.origin.line);
         }

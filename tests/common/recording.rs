@@ -28,12 +28,17 @@ pub struct Call {
     pub ok: bool,
 }
 
+/// How long to delay a call, given `(op, target)`.
+pub type DelayFn = Box<dyn Fn(&str, &str) -> Duration + Send + Sync>;
+/// Whether to fail a call, given `(op, target)`.
+pub type FailFn = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
 /// Delays and failures to inject. A call is slowed by `delay(op, target)` and fails (without
 /// reaching the real client) when `fail` matches it.
 #[derive(Default)]
 pub struct Faults {
-    pub delay: Option<Box<dyn Fn(&str, &str) -> Duration + Send + Sync>>,
-    pub fail: Option<Box<dyn Fn(&str, &str) -> bool + Send + Sync>>,
+    pub delay: Option<DelayFn>,
+    pub fail: Option<FailFn>,
 }
 
 /// The shared call log of both doubles.
