@@ -2,7 +2,7 @@
 //! bounded parallelism, in dependency order, persisting state after EVERY remote change, and
 //! stopping at the first failure with state true to what happened.
 //!
-//! Scheduling ([`schedule`]): an action may start when every action it `depends_on` succeeded
+//! Scheduling ([`super::schedule`]): an action may start when every action it `depends_on` succeeded
 //! AND every earlier action (in plan order) of the same *key group* succeeded. The key group is
 //! the key an action is about (a key's own actions, its registrations, the attaches of its
 //! workspaces), so the actions of one key always run one after another in plan order, and
@@ -57,6 +57,7 @@ use crate::spec::model::{Desired, KeyKind, KeySpec, Platform};
 use crate::state::clock::now_rfc3339;
 use crate::state::{AttachmentRecord, EntryOrigin, LockGuard, State, StateBackend};
 
+use super::schedule::{Schedule, schedule};
 use super::verify::{VerifyInput, verify_key};
 
 /// Why apply stopped.
@@ -237,36 +238,6 @@ fn key_attributes(spec: Option<&KeySpec>, access: Option<&AccessDoc>) -> Value {
         map.insert(ACCESS_ATTRIBUTE.into(), v);
     }
     Value::Object(map)
-}
-
-/// The key an action is about; actions of one key group run one after another.
-fn key_group(action: &PlannedAction, desired: &Desired, state: &State) -> Address {
-    match &action.action {
-        Action::CreateRegistration { key, .. } | Action::AttachWorkspace { key, .. } => {
-            return key.clone();
-        }
-        _ => {}
-    }
-    match action.address.kind {
-        ObjectKind::Key(_) => action.address.clone(),
-        ObjectKind::ExternalKey => desired
-            .external_keys
-            .get(&action.address)
-            .map(|e| e.key.clone())
-            .or_else(|| {
-                state
-                    .external_key(&action.address)
-                    .and_then(|e| e.key.clone())
-            })
-            .unwrap_or_else(|| action.address.clone()),
-        ObjectKind::Workspace => desired
-            .workspaces
-            .get(&action.address)
-            .and_then(|w| w.external_key.as_ref())
-            .and_then(|ek| desired.external_keys.get(ek))
-            .map(|e| e.key.clone())
-            .unwrap_or_else(|| action.address.clone()),
-    }
 }
 
 /// Read-only view used to prepare an action.
@@ -964,57 +935,6 @@ fn record(
             )
         }
         Completion::StateOnly => ("done".to_string(), true),
-    })
-}
-
-/// The dependency graph the scheduler walks: `depends_on` plus "the previous action of the
-/// same key group".
-pub struct Schedule {
-    /// For each action, the actions that wait for it.
-    pub dependents: Vec<Vec<usize>>,
-    /// For each action, how many actions it waits for.
-    pub indegree: Vec<usize>,
-}
-
-/// Builds the [`Schedule`] of `plan` (actions in plan order, which is topological).
-pub fn schedule(plan: &Plan, desired: &Desired, state: &State) -> Result<Schedule, ApplyError> {
-    let n = plan.actions.len();
-    let index: BTreeMap<&str, usize> = plan
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.id.as_str(), i))
-        .collect();
-    let mut waits: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
-    let mut last_of_group: BTreeMap<Address, usize> = BTreeMap::new();
-    for (i, a) in plan.actions.iter().enumerate() {
-        for dep in &a.depends_on {
-            let j = *index.get(dep.as_str()).ok_or_else(|| {
-                failed(a, format!("depends on `{dep}`, which is not in the plan"))
-            })?;
-            if j >= i {
-                return Err(failed(
-                    a,
-                    format!("depends on `{dep}`, which comes later in the plan"),
-                ));
-            }
-            waits[i].insert(j);
-        }
-        if let Some(prev) = last_of_group.insert(key_group(a, desired, state), i) {
-            waits[i].insert(prev);
-        }
-    }
-    let mut dependents = vec![Vec::new(); n];
-    let mut indegree = vec![0; n];
-    for (i, w) in waits.iter().enumerate() {
-        indegree[i] = w.len();
-        for &j in w {
-            dependents[j].push(i);
-        }
-    }
-    Ok(Schedule {
-        dependents,
-        indegree,
     })
 }
 
