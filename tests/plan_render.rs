@@ -5,7 +5,7 @@ mod common;
 
 use cmek::address::{Address, Cloud};
 use cmek::plan::input::{AccessDoc, KeyState};
-use cmek::plan::model::{Action, Finding, Plan, PlannedAction, Reason, Severity};
+use cmek::plan::model::{Action, Finding, Plan, PlanConfig, PlannedAction, Reason, Severity};
 use cmek::plan::render::{json, markdown, text};
 use cmek::spec::model::KeyKind;
 use common::*;
@@ -28,7 +28,14 @@ fn key_prod() -> Address {
 fn quickstart_plan() -> Plan {
     let d = quickstart();
     let (p, o) = from_scratch(&d);
-    plan(&d, &p, &o)
+    let _ = &d;
+    let mut plan = plan(&d, &p, &o);
+    plan.config = Some(PlanConfig {
+        dir: "examples/quickstart".to_string(),
+        // A fixed value: the renderers copy it, they do not compute it.
+        fingerprint: format!("sha256:{}", "5e".repeat(32)),
+    });
+    plan
 }
 
 /// Pending deletion and a removed crypto statement on the key, a new workspace to attach,
@@ -56,6 +63,7 @@ fn drift_plan() -> Plan {
         severity: Severity::Warning,
         address: Some(key_prod()),
         message: "rotation period is longer than 365 days".to_string(),
+        location: Some("main.cmek.hcl:12:3".to_string()),
     });
     plan
 }
@@ -94,6 +102,35 @@ fn converged_plan() -> Plan {
     let d = quickstart();
     let (p, o) = converged(&d);
     plan(&d, &p, &o)
+}
+
+/// From scratch, with a lint finding of severity error on the key: both attaches are held.
+fn error_finding_plan() -> Plan {
+    let mut plan = quickstart_plan();
+    plan.findings.push(Finding {
+        rule_id: "CMEK-AWS-003".to_string(),
+        severity: Severity::Error,
+        address: Some(key_prod()),
+        message: "statement `Open` allows any principal".to_string(),
+        location: Some("main.cmek.hcl:9:1".to_string()),
+    });
+    plan
+}
+
+#[test]
+fn error_findings_name_the_attaches_apply_holds() {
+    let plan = error_finding_plan();
+    let held: Vec<&str> = plan
+        .attaches_held_by_findings()
+        .into_iter()
+        .map(|(a, _)| a.id.as_str())
+        .collect();
+    assert_eq!(held, vec!["attach:workspace.a", "attach:workspace.b"]);
+    assert!(quickstart_plan().attaches_held_by_findings().is_empty());
+    snap!("text_error_finding", text::render(&plan, false));
+    snap!("markdown_error_finding", markdown::render(&plan));
+    let back = json::parse(&json::render(&plan)).unwrap();
+    assert_eq!(back, plan);
 }
 
 #[test]
@@ -135,9 +172,9 @@ fn json_round_trips() {
 #[test]
 fn json_rejects_other_versions_and_garbage() {
     let mut v: serde_json::Value = serde_json::from_str(&json::render(&quickstart_plan())).unwrap();
-    v["format_version"] = serde_json::json!(2);
+    v["format_version"] = serde_json::json!(3);
     let err = json::parse(&v.to_string()).unwrap_err();
-    assert!(err.to_string().contains("format_version 2"), "{err}");
+    assert!(err.to_string().contains("format_version 3"), "{err}");
     assert!(
         json::parse("{}")
             .unwrap_err()
@@ -192,6 +229,7 @@ fn assert_fences_balanced(part: &str) {
 fn markdown_huge_plan_splits_under_the_limit() {
     let d = many(1500);
     let (p, o) = from_scratch(&d);
+    let _ = &d;
     let mut plan = plan(&d, &p, &o);
     // Put a refusal in so we can check it leads.
     let (d2, p2, mut o2) = {
@@ -275,6 +313,7 @@ fn markdown_cuts_one_oversized_item_at_lines_and_reopens_fences() {
         drift: vec![],
         findings: vec![],
         fingerprints: Default::default(),
+        config: None,
     };
     let limit = 65_536;
     let parts = markdown::split(&plan, limit);

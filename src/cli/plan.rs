@@ -11,7 +11,9 @@ use std::time::Duration;
 use crate::engine::session::{Session, SessionError, SessionOptions};
 use crate::plan::render::{json, markdown, text};
 use crate::plan::{Plan, plan_exit_code};
-use crate::providers::DEFAULT_CONCURRENCY;
+
+/// Default of `--parallelism` (Terraform's default too).
+pub const DEFAULT_PARALLELISM: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -32,9 +34,18 @@ pub struct RunArgs {
     /// How long to wait for the state lock (e.g. 30s, 2m).
     #[arg(long, default_value = "0s", value_parser = crate::state::duration::parse_duration)]
     pub lock_timeout: Duration,
-    /// How many remote reads run at once.
-    #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
+    /// How many remote operations run at once: refresh reads, and apply's actions on
+    /// different keys (the actions of one key always run in order).
+    #[arg(long, default_value_t = DEFAULT_PARALLELISM, value_parser = parse_parallelism)]
     pub parallelism: usize,
+}
+
+/// `--parallelism`: a whole number of at least 1.
+fn parse_parallelism(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
+    }
 }
 
 impl RunArgs {

@@ -1,12 +1,15 @@
 //! `cmek show [PLANFILE | state] [--json] [--dir DIR]`: render a saved plan (text or JSON) or
-//! the state of a config directory.
+//! the state of a config directory, read from the backend its spec configures
+//! (`backend "local" { path = ... }`), like plan and apply.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::engine::session::{SessionError, load_spec};
 use crate::exit;
 use crate::plan::render::{json, text};
-use crate::state::{LocalBackend, locate};
+use crate::spec::model::BackendConfig;
+use crate::state::LocalBackend;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,7 +26,20 @@ pub struct Args {
 
 fn show(args: &Args) -> Result<String, String> {
     if args.what == "state" {
-        let path = locate(&args.dir);
+        let desired = load_spec(&args.dir, &[], &[]).map_err(|e| match e {
+            SessionError::Spec(rendered) => format!(
+                "cannot read the spec in {} to find its state backend:\n{}",
+                args.dir.display(),
+                rendered.trim_end()
+            ),
+            SessionError::Other(m) => m,
+        })?;
+        let path = match &desired.backend {
+            BackendConfig::Local { path } => args.dir.join(path),
+            BackendConfig::S3 { .. } => {
+                return Err("the s3 state backend is not supported by show yet".into());
+            }
+        };
         let state = LocalBackend::new(&path)
             .read_sync()
             .map_err(|e| e.to_string())?

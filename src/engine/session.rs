@@ -16,6 +16,7 @@ use crate::diag::render_text;
 use crate::engine::oracle::LibraryOracle;
 use crate::engine::prior::prior_from_state;
 use crate::engine::refresh::{Clients, Refreshed, refresh};
+use crate::plan::model::{Finding, PlanConfig, Severity};
 use crate::plan::{Plan, make_plan};
 use crate::providers::DEFAULT_CONCURRENCY;
 use crate::providers::aws::{AwsKms, AwsKmsConfig, RetrySettings, StaticCredentials};
@@ -279,7 +280,8 @@ impl Session {
         })
     }
 
-    /// Refreshes and plans.
+    /// Refreshes, plans, lints the spec (the findings go into the plan) and records where the
+    /// plan was made from.
     pub async fn plan(&mut self) -> Result<(Plan, Refreshed), SessionError> {
         let refreshed = refresh(
             &self.desired,
@@ -292,13 +294,18 @@ impl Session {
         .map_err(|e| SessionError::Other(e.to_string()))?;
         self.observed_workspaces = refreshed.observed.workspaces.clone();
         let prior = prior_from_state(&self.state);
-        let plan = make_plan(&self.desired, &prior, &refreshed.observed, &self.oracle)
+        let mut plan = make_plan(&self.desired, &prior, &refreshed.observed, &self.oracle)
             .map_err(|e| SessionError::Other(e.to_string()))?;
         for warning in &refreshed.warnings {
             eprintln!("warning: {warning}");
         }
         // Before anything is sent: no policy may lock out the identity running cmek.
         crate::engine::lockout::refuse_caller_lockouts(&plan, refreshed.aws_caller.as_ref())?;
+        plan.findings = plan_findings(&self.dir, &self.desired);
+        plan.config = Some(PlanConfig {
+            dir: config_dir_label(&self.dir),
+            fingerprint: config_fingerprint(&self.desired),
+        });
         Ok((plan, refreshed))
     }
 
@@ -332,5 +339,116 @@ impl Session {
         } else {
             Err(errors.join("; "))
         }
+    }
+}
+
+/// The lint findings of the spec being planned, as the plan carries them: active findings only
+/// (suppressed ones stay out), sorted by address, rule and message.
+pub fn plan_findings(dir: &Path, desired: &Desired) -> Vec<Finding> {
+    let report = crate::lint::engine::lint_desired(dir, desired);
+    for e in &report.errors {
+        tracing::warn!("lint could not read {}: {}", e.location, e.message);
+    }
+    let mut findings: Vec<Finding> = report
+        .findings
+        .into_iter()
+        .map(|f| Finding {
+            rule_id: f.rule_id.to_string(),
+            severity: match f.severity {
+                crate::lint::Severity::Error => Severity::Error,
+                crate::lint::Severity::Warning => Severity::Warning,
+                crate::lint::Severity::Info => Severity::Info,
+            },
+            address: f
+                .address
+                .as_deref()
+                .and_then(|a| crate::address::Address::parse(a).ok()),
+            message: f.message,
+            location: Some(f.location.to_string()),
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        (&a.address, &a.rule_id, &a.message, &a.location).cmp(&(
+            &b.address,
+            &b.rule_id,
+            &b.message,
+            &b.location,
+        ))
+    });
+    findings
+}
+
+/// `sha256:<hex>` of the canonical JSON of `desired` without source positions: what the spec
+/// asks for (after variables, locals and modules), not how it is laid out. Equal fingerprints
+/// mean `apply PLANFILE` runs against the spec the plan was made from.
+pub fn config_fingerprint(desired: &Desired) -> String {
+    use sha2::{Digest, Sha256};
+    fn strip_origins(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                map.remove("origin");
+                map.values_mut().for_each(strip_origins);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip_origins),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(desired).unwrap_or(serde_json::Value::Null);
+    strip_origins(&mut value);
+    let canonical = canonical_json(&value);
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    )
+}
+
+/// JSON with object keys sorted at every level (serde_json keeps insertion order here).
+fn canonical_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let items: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::String(k.clone()),
+                        canonical_json(&map[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", items.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The config directory as a plan file records it: relative to the current directory when it
+/// is under it (or was given relative), with `/` separators; `.` for the current directory.
+pub fn config_dir_label(dir: &Path) -> String {
+    let relative = if dir.is_absolute() {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| dir.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| dir.to_path_buf())
+    } else {
+        dir.to_path_buf()
+    };
+    let parts: Vec<String> = relative
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() {
+        ".".to_string()
+    } else if relative.is_absolute() {
+        relative.to_string_lossy().replace('\\', "/")
+    } else {
+        parts.join("/")
     }
 }

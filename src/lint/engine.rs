@@ -77,3 +77,38 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Report {
     report.sort();
     report
 }
+
+/// Lint a spec already loaded from `dir` (what `cmek plan` does with the spec it plans): the
+/// same rules and suppressions as `cmek lint DIR`, without loading the spec a second time (so
+/// `--var` values are the plan's).
+pub fn lint_desired(dir: &std::path::Path, desired: &crate::spec::model::Desired) -> Report {
+    let mut report = Report::default();
+    let cx = match Ctx::load() {
+        Ok(cx) => cx,
+        Err(e) => {
+            report.errors.push(InputError {
+                location: Location::file_start(e.file),
+                message: e.message,
+            });
+            return report;
+        }
+    };
+    let mut set = InputSet::default();
+    input::collect_desired(dir, desired, &mut set);
+    report.errors.append(&mut set.errors);
+    for subject in &set.subjects {
+        for f in lint_subject(subject, &cx) {
+            match suppress::apply(&f, &set.comments, &set.ignores, &mut report.notes) {
+                Some(s) => report.suppressed.push(Finding {
+                    suppressed: Some(s),
+                    ..f
+                }),
+                None => report.findings.push(f),
+            }
+        }
+    }
+    report.notes.sort();
+    report.notes.dedup();
+    report.sort();
+    report
+}

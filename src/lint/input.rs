@@ -209,6 +209,12 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
         });
         return;
     };
+    collect_desired(dir, &desired, set);
+}
+
+/// A spec already loaded from `dir` (plan lints the spec it plans with): one subject per key;
+/// comments and `lint { ignore }` blocks are read for suppressions.
+pub fn collect_desired(dir: &Path, desired: &Desired, set: &mut InputSet) {
     let file_of = |f: &str| display(&dir.join(f));
     // Comments in every file of the spec.
     let mut files: Vec<String> = desired
@@ -233,7 +239,7 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
     }
     for key in desired.keys.values() {
         let text = texts.get(&key.origin.file).map(String::as_str);
-        let mut subject = spec_subject(key, &desired, text, &file_of(&key.origin.file));
+        let mut subject = spec_subject(key, desired, text, &file_of(&key.origin.file));
         if let (Subject::Aws(a), Some(text)) = (&mut subject, text) {
             point_into_policy_file(a, dir, text, key.origin.line);
         }

@@ -53,7 +53,8 @@ pub fn check_safety(
     })
 }
 
-/// Makes the plan: diff, order, safety, fingerprints. Findings are left empty for lint to fill.
+/// Makes the plan: diff, order, safety, fingerprints. Findings and `config` are left empty for
+/// the engine to fill (`engine::session`), which knows the config directory.
 pub fn make_plan(
     desired: &Desired,
     prior: &Prior,
@@ -76,5 +77,6 @@ pub fn make_plan(
         drift: out.drift,
         findings: Vec::new(),
         fingerprints: fingerprint::fingerprints(observed),
+        config: None,
     })
 }

@@ -21,8 +21,13 @@ use crate::anthropic::types::ProviderConfig;
 
 use super::input::AccessDoc;
 
-/// Version of the plan JSON schema. Bump on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the plan JSON schema this cmek writes. Bump on any incompatible change.
+/// Version 2 added `config` (where the plan was made from) and the findings' `location`.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Versions this cmek reads. A version-1 file has no `config`; `apply` refuses it (it cannot
+/// tell which config it was made from) but `show` renders it.
+pub const READABLE_VERSIONS: [u32; 2] = [1, 2];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -39,6 +44,22 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     /// Remote id -> fingerprint of every observed remote object.
     pub fingerprints: BTreeMap<String, String>,
+    /// The config the plan was made from; `None` only in version-1 files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<PlanConfig>,
+}
+
+/// Where a plan was made from: `apply PLANFILE` finds the config directory through `dir` and
+/// refuses the plan when the spec there no longer loads to the same `Desired` (`fingerprint`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanConfig {
+    /// The config directory as given to `cmek plan`, relative to the directory `plan` ran in
+    /// (absolute only when it was given absolute and is not under that directory). Always
+    /// written with `/` separators.
+    pub dir: String,
+    /// `sha256:<hex>` of the canonical JSON of the loaded spec (`Desired`, after variables,
+    /// modules and locals are evaluated): any change to what the spec asks for changes it.
+    pub fingerprint: String,
 }
 
 impl Plan {
@@ -52,6 +73,40 @@ impl Plan {
         self.drift.iter().any(|d| d.blocking)
     }
 
+    /// This plan without the actions `done` (already carried out), and without the
+    /// dependencies on them.
+    pub fn without_actions(&self, done: &[String]) -> Plan {
+        let mut rest = self.clone();
+        rest.actions.retain(|a| !done.contains(&a.id));
+        for action in &mut rest.actions {
+            action.depends_on.retain(|d| !done.contains(d));
+        }
+        rest
+    }
+
+    /// Addresses with lint findings of severity `error`: apply carries out their safe steps
+    /// but attaches no workspace to them (DESIGN.md §4), and stops with exit 4.
+    pub fn error_finding_addresses(&self) -> std::collections::BTreeSet<Address> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .filter_map(|f| f.address.clone())
+            .collect()
+    }
+
+    /// The attaches apply will hold because of error findings (see
+    /// [`Plan::error_finding_addresses`]), with the flagged address.
+    pub fn attaches_held_by_findings(&self) -> Vec<(&PlannedAction, Address)> {
+        let errors = self.error_finding_addresses();
+        if errors.is_empty() {
+            return Vec::new();
+        }
+        self.actions
+            .iter()
+            .filter_map(|a| held_by(a, &errors).map(|flagged| (a, flagged)))
+            .collect()
+    }
+
     pub fn has_changes(&self) -> bool {
         !self.actions.is_empty()
     }
@@ -59,6 +114,24 @@ impl Plan {
     pub fn action(&self, id: &str) -> Option<&PlannedAction> {
         self.actions.iter().find(|a| a.id == id)
     }
+}
+
+/// The flagged address that holds `action` (an attach whose key, registration or workspace has
+/// an error finding), if any.
+pub fn held_by(
+    action: &PlannedAction,
+    errors: &std::collections::BTreeSet<Address>,
+) -> Option<Address> {
+    let Action::AttachWorkspace {
+        external_key, key, ..
+    } = &action.action
+    else {
+        return None;
+    };
+    [key, external_key, &action.address]
+        .into_iter()
+        .find(|a| errors.contains(*a))
+        .cloned()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -426,11 +499,15 @@ pub enum Severity {
     Info,
 }
 
-/// A lint finding attached to the plan (filled by the lint engine).
+/// A lint finding attached to the plan (`cmek plan` runs the lint engine on the spec it plans).
+/// Sorted by address, then rule, then message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub severity: Severity,
     pub address: Option<Address>,
     pub message: String,
+    /// `file:line:col` in the config directory (version 2; absent in version-1 files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod oracle;
+pub mod recording;
 pub mod safety_cases;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,7 +2,7 @@
 //! `docs/plan-format.md`. Reading checks `format_version` first so a newer file gets a clear
 //! error instead of a half-understood plan.
 
-use super::super::model::{FORMAT_VERSION, Plan};
+use super::super::model::{FORMAT_VERSION, Plan, READABLE_VERSIONS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanFileError {
@@ -11,7 +11,7 @@ pub enum PlanFileError {
     #[error("the plan file has no `format_version`; it was not written by cmek")]
     NoVersion,
     #[error(
-        "the plan file has format_version {found}; this cmek reads version {FORMAT_VERSION}: make the plan again with this cmek"
+        "the plan file has format_version {found}; this cmek reads versions 1 to {FORMAT_VERSION}: make the plan again with this cmek"
     )]
     UnsupportedVersion { found: u64 },
 }
@@ -31,7 +31,7 @@ pub fn parse(text: &str) -> Result<Plan, PlanFileError> {
         .get("format_version")
         .and_then(serde_json::Value::as_u64)
         .ok_or(PlanFileError::NoVersion)?;
-    if found != u64::from(FORMAT_VERSION) {
+    if !READABLE_VERSIONS.iter().any(|v| u64::from(*v) == found) {
         return Err(PlanFileError::UnsupportedVersion { found });
     }
     Ok(serde_json::from_value(value)?)

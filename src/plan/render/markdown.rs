@@ -177,9 +177,32 @@ fn pieces(plan: &Plan) -> Vec<Piece> {
                 .as_ref()
                 .map(|a| format!(" `{a}`"))
                 .unwrap_or_default();
+            let loc = f
+                .location
+                .as_ref()
+                .map(|l| format!(" <sub>{}</sub>", escape(l)))
+                .unwrap_or_default();
             v.push(Piece {
                 section: Some(S),
-                text: format!("- **{sev}** `{}`{at} {}\n", f.rule_id, escape(&f.message)),
+                text: format!(
+                    "- **{sev}** `{}`{at} {}{loc}\n",
+                    f.rule_id,
+                    escape(&f.message)
+                ),
+            });
+        }
+        let held = plan.attaches_held_by_findings();
+        if !held.is_empty() {
+            let mut t = String::from(
+                "\n> [!WARNING]\n> Error findings hold these attaches: `cmek apply` carries out the other steps, then stops with exit 4.\n",
+            );
+            for (a, flagged) in held {
+                let _ = writeln!(t, "> - `{}`: `{flagged}` has error findings", a.id);
+            }
+            t.push('\n');
+            v.push(Piece {
+                section: Some(S),
+                text: t,
             });
         }
     }

@@ -174,7 +174,26 @@ pub fn render(plan: &Plan, color: bool) -> String {
                 .as_ref()
                 .map(|a| format!(" {a}:"))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  {sev} [{}]{at} {}", f.rule_id, f.message);
+            let loc = f
+                .location
+                .as_ref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {sev} [{}]{at} {}{loc}", f.rule_id, f.message);
+        }
+        let held = plan.attaches_held_by_findings();
+        if !held.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{}",
+                p.paint(
+                    BOLD_RED,
+                    "Error findings hold these attaches: apply carries out the other steps, then stops with exit 4:"
+                )
+            );
+            for (a, flagged) in held {
+                let _ = writeln!(out, "  {}: {flagged} has error findings", a.id);
+            }
         }
     }
 
