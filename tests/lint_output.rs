@@ -129,6 +129,7 @@ fn policy_rules(name: &str) -> Vec<&'static str> {
         &LintOptions {
             region: Some("us-east-2".into()),
             org_uuid: Some(ORG.into()),
+            ..Default::default()
         },
     );
     assert!(r.errors.is_empty());

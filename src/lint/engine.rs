@@ -1,12 +1,15 @@
-//! The engine: normalize inputs into subjects, run every rule over every subject, apply
-//! suppressions, and collect a sorted [`Report`].
+//! The engine: normalize inputs into subjects, build the run's rule set (built-in plus user
+//! rules), run every rule over every subject, apply suppressions and the baseline, and collect
+//! a sorted [`Report`].
 
 use std::path::PathBuf;
 
+use super::baseline::Baseline;
 use super::facts::Ctx;
 use super::finding::{Finding, InputError, Location, Report};
+use super::hcl_rules;
 use super::input::{self, InputSet};
-use super::registry;
+use super::registry::{Rule, RuleSet};
 use super::rules::Hit;
 use super::subject::Subject;
 use super::suppress;
@@ -18,15 +21,24 @@ pub struct LintOptions {
     pub region: Option<String>,
     /// Organization UUID the key must be bound to, for raw policies (`--org-uuid`).
     pub org_uuid: Option<String>,
+    /// Directories or files of user rules (`--policies`).
+    pub policies: Vec<PathBuf>,
+    /// Accepted findings (`--baseline`).
+    pub baseline: Option<PathBuf>,
 }
 
-/// Run every rule over one subject (no suppressions).
+/// Run every built-in rule over one subject (no suppressions).
 pub fn lint_subject(subject: &Subject, cx: &Ctx) -> Vec<Finding> {
+    lint_subject_with(RuleSet::builtin().rules(), subject, cx)
+}
+
+/// Run `rules` over one subject (no suppressions).
+pub fn lint_subject_with(rules: &[Rule], subject: &Subject, cx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for rule in registry::all() {
-        let mut hits: Vec<Hit> = Vec::new();
+    let mut hits: Vec<Hit> = Vec::new();
+    for rule in rules {
         rule.run(subject, cx, &mut hits);
-        for h in hits {
+        for h in hits.drain(..) {
             out.push(Finding {
                 rule_id: rule.meta.id,
                 severity: rule.meta.severity,
@@ -42,8 +54,17 @@ pub fn lint_subject(subject: &Subject, cx: &Ctx) -> Vec<Finding> {
     out
 }
 
-/// Lint `paths` (spec directories and `.json` policy files).
+/// Lint `paths` (spec directories, `.json` policies and Terraform plans).
 pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Report {
+    let mut set = InputSet::default();
+    for p in paths {
+        input::collect(p, opts, &mut set);
+    }
+    lint_set(set, opts)
+}
+
+/// Lint subjects already collected (by [`lint_paths`], or by `--live` from refreshed keys).
+pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
     let mut report = Report::default();
     let cx = match Ctx::load() {
         Ok(cx) => cx,
@@ -55,14 +76,38 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Report {
             return report;
         }
     };
-    let mut set = InputSet::default();
-    for p in paths {
-        input::collect(p, opts, &mut set);
+    let mut policy_paths = opts.policies.clone();
+    policy_paths.append(&mut set.policy_paths);
+    let (user, errors) = hcl_rules::load_user(&policy_paths);
+    for (file, message) in errors {
+        report.errors.push(InputError {
+            location: Location::file_start(file),
+            message,
+        });
     }
+    let rules = match RuleSet::with_user(&user) {
+        Ok(r) => r,
+        Err(message) => {
+            report.errors.push(InputError {
+                location: Location::file_start("--policies"),
+                message,
+            });
+            RuleSet::builtin()
+        }
+    };
+    report.rules = rules.metas();
     report.errors.append(&mut set.errors);
     for subject in &set.subjects {
-        for f in lint_subject(subject, &cx) {
-            let sup = suppress::apply(&f, &set.comments, &set.ignores, &mut report.notes);
+        for f in lint_subject_with(rules.rules(), subject, &cx) {
+            let suppressible = rules.find(f.rule_id).is_none_or(|r| r.meta.suppressible);
+            let sup = suppress::apply(
+                &f,
+                subject.origin(),
+                suppressible,
+                &set.comments,
+                &set.ignores,
+                &mut report.notes,
+            );
             match sup {
                 Some(s) => report.suppressed.push(Finding {
                     suppressed: Some(s),
@@ -75,5 +120,16 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Report {
     report.notes.sort();
     report.notes.dedup();
     report.sort();
+    if let Some(path) = &opts.baseline {
+        match Baseline::read(path) {
+            Ok(b) => {
+                let file = path.to_string_lossy().replace('\\', "/");
+                b.apply(&mut report, &file, |id| {
+                    rules.find(id).is_none_or(|r| r.meta.suppressible)
+                });
+            }
+            Err((location, message)) => report.errors.push(InputError { location, message }),
+        }
+    }
     report
 }

@@ -16,7 +16,7 @@ use crate::policy::identities::identities;
 use crate::policy::render::aws::{AwsAccessInput, render_aws_policy};
 use crate::policy::render::azure::{AzureAccessInput, render_azure_access};
 use crate::policy::render::gcp::{GcpAccessInput, render_gcp_access};
-use crate::spec::model::{Desired, KeyKind, KeySpec, LintIgnore, Platform};
+use crate::spec::model::{AzureKeyType, Desired, KeyKind, KeySpec, LintIgnore, Platform};
 use crate::spec::{LoadOptions, load};
 
 /// Everything collected from the inputs.
@@ -26,6 +26,9 @@ pub struct InputSet {
     pub comments: Vec<IgnoreComment>,
     pub ignores: Vec<LintIgnore>,
     pub errors: Vec<InputError>,
+    /// User rule files named by specs (`lint { policies = [...] }`), resolved against the
+    /// spec directory.
+    pub policy_paths: Vec<PathBuf>,
 }
 
 fn display(p: &Path) -> String {
@@ -75,7 +78,10 @@ pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputS
         }
     };
     let orgs: Vec<String> = opts.org_uuid.iter().cloned().collect();
-    if value.get("Statement").is_some() {
+    if super::terraform::is_terraform_json(&value) {
+        super::terraform::collect(name, text, &value, opts, &mut set.subjects, &mut set.errors);
+        set.comments.extend(parse_comments(name, text));
+    } else if value.get("Statement").is_some() {
         let parsed = match parse_policy_text(text) {
             Ok(p) => p,
             Err(e) => {
@@ -111,6 +117,8 @@ pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputS
             key_id: None,
             multi_region: None,
             rotation: None,
+            key_spec: None,
+            key_usage: None,
             org_uuids: orgs,
         }));
     } else if value.get("bindings").is_some() {
@@ -133,12 +141,15 @@ pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputS
             labels: None,
             binding_locations: locate_all(name, text, "\"role\""),
             iam: Some(iam),
+            purpose: None,
+            wide_bindings: Vec::new(),
             org_uuids: orgs,
         }));
     } else {
         set.errors.push(InputError {
             location: Location::file_start(name),
-            message: "neither an AWS key policy (`Statement`) nor a GCP IAM policy (`bindings`)"
+            message: "neither an AWS key policy (`Statement`), a GCP IAM policy (`bindings`) nor \
+                      Terraform JSON (`planned_values`)"
                 .into(),
         });
     }
@@ -159,7 +170,7 @@ fn locate_all(name: &str, text: &str, needle: &str) -> Vec<Location> {
 }
 
 /// Claude Platform on AWS when the policy names the service principal.
-fn sniff_platform(doc: &PolicyDocument) -> Platform {
+pub(crate) fn sniff_platform(doc: &PolicyDocument) -> Platform {
     let Ok(ids) = identities() else {
         return Platform::ClaudePlatform;
     };
@@ -178,7 +189,7 @@ fn sniff_platform(doc: &PolicyDocument) -> Platform {
 
 /// The owning account: the first account root named in the policy that is not Anthropic's or a
 /// look-alike of it.
-fn infer_account(doc: &PolicyDocument) -> Option<String> {
+pub(crate) fn infer_account(doc: &PolicyDocument) -> Option<String> {
     let ids = identities().ok()?;
     for s in &doc.statements {
         let Some(p) = &s.principal else { continue };
@@ -226,6 +237,8 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
             texts.insert(f, text);
         }
     }
+    set.policy_paths
+        .extend(desired.lint.policies.iter().map(|p| dir.join(p)));
     for ig in &desired.lint.ignores {
         let mut ig = ig.clone();
         ig.origin.file = file_of(&ig.origin.file);
@@ -345,6 +358,8 @@ fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&str>, file: &str
                 key_id: None,
                 multi_region: Some(spec.multi_region),
                 rotation: Some(spec.rotation),
+                key_spec: None,
+                key_usage: None,
                 org_uuids: orgs,
             })
         }
@@ -368,27 +383,39 @@ fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&str>, file: &str
                 labels: Some(labels),
                 iam,
                 binding_locations: Vec::new(),
+                purpose: None,
+                wide_bindings: Vec::new(),
                 org_uuids: orgs,
             })
         }
         KeyKind::Azure(spec) => {
             let mut tags = spec.tags.clone();
-            // Only the tags matter here; the vault id and object id are looked up in Azure.
+            // Only the tags and key operations matter here; the vault id and object id are
+            // looked up in Azure.
             let input = AzureAccessInput::from_spec(
                 spec,
                 "/subscriptions/placeholder/resourceGroups/placeholder/providers/Microsoft.KeyVault/vaults/placeholder",
                 "placeholder-object-id",
                 orgs.clone(),
             );
+            let mut key_ops = None;
             if let Ok(r) = render_azure_access(&input) {
                 tags.extend(r.tags.clone());
+                key_ops = Some(r.key_ops.clone());
             }
+            let key_type = match spec.key_type {
+                AzureKeyType::Rsa => "RSA",
+                AzureKeyType::RsaHsm => "RSA-HSM",
+            };
             Subject::Azure(AzureSubject {
                 address,
                 origin,
-                key_type: Some(spec.key_type),
+                key_type: Some(key_type.to_string()),
                 key_size: Some(spec.key_size),
+                key_ops,
                 tags: Some(tags),
+                vault: None,
+                role_assignments: Vec::new(),
                 org_uuids: orgs,
             })
         }

@@ -1,6 +1,6 @@
 //! Human-readable report: one block per finding, then suppressions, notes and a summary.
 
-use crate::lint::finding::{Report, Severity};
+use crate::lint::finding::{Report, Severity, source_of};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -20,8 +20,9 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str(&format!("  = fix: {}\n", f.remedy));
         out.push_str(&format!(
-            "  = see: domain/anthropic-cmek.md {}; cmek lint --explain {}\n",
-            f.doc_section, f.rule_id
+            "  = see: {}; cmek lint --explain {}\n",
+            source_of(f.doc_section),
+            f.rule_id
         ));
     }
     if !report.suppressed.is_empty() {
