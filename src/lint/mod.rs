@@ -10,6 +10,7 @@
 //! Every rule cites a section of the domain facts (`domain/anthropic-cmek.md`).
 
 pub mod baseline;
+pub mod docs;
 pub mod engine;
 pub mod facts;
 pub mod finding;
