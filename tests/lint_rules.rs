@@ -165,6 +165,7 @@ fn aws_subject() -> AwsSubject {
         rotation: Some(true),
         key_spec: None,
         key_usage: None,
+        key_state: None,
         org_uuids: vec![ORG.into()],
     }
 }

@@ -68,3 +68,39 @@ rule "CMEK-AWS-020" {
     domain/anthropic-cmek.md §4 (key: usage `ENCRYPT_DECRYPT`).
   EOT
 }
+
+rule "CMEK-AWS-021" {
+  summary      = "AWS key is not enabled"
+  severity     = "error"
+  applies_to   = "aws_key"
+  suppressible = false
+  section      = "§1"
+  assert       = key.key_state == null || key.key_state == "Enabled" || key.key_state == "Creating"
+  message      = "the key is `${coalesce(key.key_state, "")}`: Anthropic cannot use it, and CMEK-protected data is unavailable (or, once a pending deletion completes, lost for good)"
+  remedy       = "Restore the key: cancel a pending deletion and enable it (`cmek plan` shows the restorative actions first)."
+  docs         = <<-EOT
+    ## What it does
+    Checks the key is `Enabled`: a live key (`cmek lint --live`) in state `Disabled`,
+    `PendingDeletion`, `PendingImport` or `Unavailable`, or a Terraform key with
+    `is_enabled = false`.
+
+    ## Why it matters
+    Disabling the key makes CMEK-protected data unavailable within the hour; a key pending
+    deletion loses that data for good when its waiting period ends. Anthropic keeps no copy of
+    the key.
+
+    ## Example
+    ```hcl
+    resource "aws_kms_key" "cmek" {
+      is_enabled = false
+    }
+    ```
+
+    ## Fix
+    Cancel the pending deletion and enable the key. `cmek plan` lists these restorative
+    actions first, and `cmek apply` carries them out.
+
+    ## Source
+    domain/anthropic-cmek.md §1 (irreversible; disabling makes data unavailable).
+  EOT
+}

@@ -1,7 +1,7 @@
 //! `cmek lint [PATHS] [--format text|json|sarif|github|junit] [--fail-on error|warning|info]
 //! [--region R] [--org-uuid U] [--policies DIR] [--baseline FILE] [--write-baseline FILE]
 //! [--explain ID]`: run the CMEK rule pack over spec directories, raw AWS key-policy JSON, GCP
-//! IAM policy JSON and Terraform plan JSON.
+//! IAM policy JSON and Terraform plan JSON; with `--live`, over the keys as they are.
 //!
 //! Exit codes (DESIGN.md §4): 0 nothing at or above `--fail-on`, 1 findings, 2 unreadable input.
 
@@ -12,8 +12,10 @@ use std::process::ExitCode;
 use crate::exit;
 use crate::lint::baseline::Baseline;
 use crate::lint::finding::Severity;
+use crate::lint::input::InputSet;
+use crate::lint::live::collect_live;
 use crate::lint::output::{github, json, junit, sarif, text};
-use crate::lint::{LintOptions, lint_paths, registry};
+use crate::lint::{LintOptions, lint_paths, lint_set, registry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -66,12 +68,18 @@ pub struct Args {
     /// Write every active finding to this baseline file (the report is still printed).
     #[arg(long = "write-baseline", value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Lint the keys as they are: refresh the spec's keys (real endpoints, or the emulators
+    /// with the global --sandbox) and lint their live policies and attributes.
+    #[arg(long)]
+    pub live: bool,
     /// Print a rule's documentation and exit.
     #[arg(long, value_name = "RULE-ID")]
     pub explain: Option<String>,
+    #[command(flatten)]
+    pub run: super::plan::RunArgs,
 }
 
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: Args, sandbox: bool) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     if let Some(id) = &args.explain {
         let (user, _) = crate::lint::hcl_rules::load_user(&args.policies);
@@ -102,18 +110,48 @@ pub fn run(args: Args) -> ExitCode {
         };
     }
     let opts = LintOptions {
-        region: args.region,
-        org_uuid: args.org_uuid,
-        policies: args.policies,
-        baseline: args.baseline,
+        region: args.region.clone(),
+        org_uuid: args.org_uuid.clone(),
+        policies: args.policies.clone(),
+        baseline: args.baseline.clone(),
     };
-    let report = lint_paths(&args.paths, &opts);
+    let report = if args.live {
+        match live_report(&args, &opts, sandbox) {
+            Ok(r) => r,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::code(exit::LINT_UNREADABLE);
+            }
+        }
+    } else {
+        lint_paths(&args.paths, &opts)
+    };
     finish(
         &report,
         args.format,
         args.fail_on,
         args.write_baseline.as_deref(),
     )
+}
+
+/// `--live`: refresh the keys of each spec directory and lint what is there.
+fn live_report(
+    args: &Args,
+    opts: &LintOptions,
+    sandbox: bool,
+) -> Result<crate::lint::Report, String> {
+    let mut set = InputSet::default();
+    for dir in &args.paths {
+        if !dir.is_dir() {
+            return Err(format!(
+                "--live needs spec directories; `{}` is not one",
+                dir.display()
+            ));
+        }
+        let session = args.run.session_options(dir.clone(), sandbox, "lint");
+        super::runtime::run(collect_live(dir, session, &mut set))?;
+    }
+    Ok(lint_set(set, opts))
 }
 
 /// Print the report, write the baseline if asked, and return the exit code.

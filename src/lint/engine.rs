@@ -97,6 +97,7 @@ pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
     };
     report.rules = rules.metas();
     report.errors.append(&mut set.errors);
+    report.notes.append(&mut set.notes);
     for subject in &set.subjects {
         for f in lint_subject_with(rules.rules(), subject, &cx) {
             let suppressible = rules.find(f.rule_id).is_none_or(|r| r.meta.suppressible);

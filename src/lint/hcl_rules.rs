@@ -403,6 +403,7 @@ pub fn key_facts(subject: &Subject, applies_to: &str) -> Option<Value> {
             m.insert("rotation".into(), opt(a.rotation));
             m.insert("key_spec".into(), opt_str(&a.key_spec));
             m.insert("key_usage".into(), opt_str(&a.key_usage));
+            m.insert("key_state".into(), opt_str(&a.key_state));
         }
         (Subject::Gcp(g), "gcp_key") if g.address.is_some() => {
             m.insert("cloud".into(), "gcp".into());

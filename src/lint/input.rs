@@ -29,6 +29,8 @@ pub struct InputSet {
     /// User rule files named by specs (`lint { policies = [...] }`), resolved against the
     /// spec directory.
     pub policy_paths: Vec<PathBuf>,
+    /// Things the report should say that are not findings (e.g. keys `--live` skipped).
+    pub notes: Vec<String>,
 }
 
 fn display(p: &Path) -> String {
@@ -119,6 +121,7 @@ pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputS
             rotation: None,
             key_spec: None,
             key_usage: None,
+            key_state: None,
             org_uuids: orgs,
         }));
     } else if value.get("bindings").is_some() {
@@ -220,8 +223,32 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
         });
         return;
     };
+    let texts = collect_spec_annotations(dir, &desired, set);
     let file_of = |f: &str| display(&dir.join(f));
-    // Comments in every file of the spec.
+    // Each file split into lines once: keys look up their `policy` attribute by line.
+    let lines: BTreeMap<&String, Vec<&str>> = texts
+        .iter()
+        .map(|(f, t)| (f, t.lines().collect()))
+        .collect();
+    for key in desired.keys.values() {
+        let text = lines.get(&key.origin.file).map(Vec::as_slice);
+        let mut subject = spec_subject(key, &desired, text, &file_of(&key.origin.file));
+        if let (Subject::Aws(a), Some(text)) = (&mut subject, text) {
+            point_into_policy_file(a, dir, text, key.origin.line);
+        }
+        set.subjects.push(subject);
+    }
+}
+
+/// Read what a loaded spec says about linting itself: the `cmek:ignore` comments of every
+/// file holding a key or a `lint` block, the `lint { ignore }` entries and the
+/// `lint { policies }` paths. Returns the texts read, by spec-relative file name.
+pub fn collect_spec_annotations(
+    dir: &Path,
+    desired: &Desired,
+    set: &mut InputSet,
+) -> BTreeMap<String, String> {
+    let file_of = |f: &str| display(&dir.join(f));
     let mut files: Vec<String> = desired
         .keys
         .values()
@@ -244,23 +271,16 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
         ig.origin.file = file_of(&ig.origin.file);
         set.ignores.push(ig);
     }
-    for key in desired.keys.values() {
-        let text = texts.get(&key.origin.file).map(String::as_str);
-        let mut subject = spec_subject(key, &desired, text, &file_of(&key.origin.file));
-        if let (Subject::Aws(a), Some(text)) = (&mut subject, text) {
-            point_into_policy_file(a, dir, text, key.origin.line);
-        }
-        set.subjects.push(subject);
-    }
+    texts
 }
 
 /// When the escape hatch is `policy = file("x.json")`, point statement findings into that file
 /// (only when the file still parses to the policy the spec loaded).
-fn point_into_policy_file(a: &mut AwsSubject, dir: &Path, spec_text: &str, origin_line: u32) {
-    let Some((line, _)) = policy_attribute_line(spec_text, origin_line) else {
+fn point_into_policy_file(a: &mut AwsSubject, dir: &Path, spec_lines: &[&str], origin_line: u32) {
+    let Some((line, _)) = policy_attribute_line(spec_lines, origin_line) else {
         return;
     };
-    let Some(attr) = spec_text.lines().nth(line as usize - 1) else {
+    let Some(attr) = spec_lines.get(line as usize - 1) else {
         return;
     };
     let Some(rest) = attr.split("file(\"").nth(1) else {
@@ -289,8 +309,9 @@ fn point_into_policy_file(a: &mut AwsSubject, dir: &Path, spec_text: &str, origi
 }
 
 /// The line of the `policy = ...` attribute inside the key block starting at `origin_line`.
-fn policy_attribute_line(text: &str, origin_line: u32) -> Option<(u32, u32)> {
-    for (i, line) in text.lines().enumerate().skip(origin_line as usize) {
+fn policy_attribute_line(lines: &[&str], origin_line: u32) -> Option<(u32, u32)> {
+    let from = (origin_line as usize).min(lines.len());
+    for (i, line) in lines.iter().enumerate().skip(from) {
         if line.starts_with('}') {
             return None;
         }
@@ -305,7 +326,7 @@ fn policy_attribute_line(text: &str, origin_line: u32) -> Option<(u32, u32)> {
     None
 }
 
-fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&str>, file: &str) -> Subject {
+fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&[&str]>, file: &str) -> Subject {
     let origin = Location::new(file, key.origin.line, key.origin.column);
     let address = Some(key.address.to_string());
     let orgs = vec![desired.anthropic.organization_uuid.clone()];
@@ -360,6 +381,7 @@ fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&str>, file: &str
                 rotation: Some(spec.rotation),
                 key_spec: None,
                 key_usage: None,
+                key_state: None,
                 org_uuids: orgs,
             })
         }

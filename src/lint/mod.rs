@@ -16,6 +16,7 @@ pub mod facts;
 pub mod finding;
 pub mod hcl_rules;
 pub mod input;
+pub mod live;
 pub mod output;
 pub mod registry;
 pub mod rules;

@@ -63,6 +63,9 @@ pub struct AwsSubject {
     pub key_spec: Option<String>,
     /// `ENCRYPT_DECRYPT`, ... when the input says.
     pub key_usage: Option<String>,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, ... for live keys (and `is_enabled` in
+    /// Terraform plans).
+    pub key_state: Option<String>,
     /// The organization UUIDs the key must be bound to (spec or `--org-uuid`).
     pub org_uuids: Vec<String>,
 }

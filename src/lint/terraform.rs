@@ -311,6 +311,9 @@ fn aws_subjects(
             rotation: key.bool("enable_key_rotation"),
             key_spec: key.str("customer_master_key_spec"),
             key_usage: key.str("key_usage"),
+            key_state: key
+                .bool("is_enabled")
+                .map(|on| if on { "Enabled" } else { "Disabled" }.to_string()),
             org_uuids: orgs.to_vec(),
         }));
     }
@@ -334,6 +337,7 @@ fn aws_subjects(
             rotation: None,
             key_spec: None,
             key_usage: None,
+            key_state: None,
             org_uuids: orgs.to_vec(),
         }));
     }
