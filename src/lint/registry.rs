@@ -81,6 +81,7 @@ fn rust_rules() -> Vec<Rule> {
         rule!(gcp_005_software_protection),
         rule!(gcp_006_org_label_missing),
         rule!(gcp_009_binding_above_key),
+        rule!(gcp_011_lookalike_member),
         rule!(gen_001_unknown_operator),
     ]
 }

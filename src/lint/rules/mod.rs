@@ -34,6 +34,7 @@ pub mod gcp_004_public_members;
 pub mod gcp_005_software_protection;
 pub mod gcp_006_org_label_missing;
 pub mod gcp_009_binding_above_key;
+pub mod gcp_011_lookalike_member;
 pub mod gen_001_unknown_operator;
 
 /// One problem, before the engine adds the rule's metadata and the subject's address.
