@@ -162,7 +162,7 @@ fn finish(
     write_baseline: Option<&std::path::Path>,
 ) -> ExitCode {
     let rendered = match format {
-        Format::Text => text::render(report),
+        Format::Text => text::render_styled(report, stdout_wants_color()),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
@@ -187,6 +187,12 @@ fn finish(
         }
     }
     exit::code(exit_code(report, fail_on.severity()))
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set.
+fn stdout_wants_color() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// 2 when an input was unreadable, 1 when a finding at or above `fail_on` remains, else 0.
