@@ -499,10 +499,8 @@ mod sarif_schema {
         let level_ok =
             |l: Option<&str>| l.is_none_or(|l| ["none", "note", "warning", "error"].contains(&l));
         match name {
-            "sarifLog" => {
-                if s("version") != Some("2.1.0") {
-                    out.push(format!("{path}: version must be 2.1.0"));
-                }
+            "sarifLog" if s("version") != Some("2.1.0") => {
+                out.push(format!("{path}: version must be 2.1.0"));
             }
             "reportingConfiguration" | "result" => {
                 if !level_ok(s("level")) {
@@ -514,15 +512,13 @@ mod sarif_schema {
                     out.push(format!("{path}: ruleIndex must be an integer >= -1"));
                 }
             }
-            "message" => {
-                if s("text").is_none() && s("id").is_none() {
-                    out.push(format!("{path}: a message needs `text` or `id`"));
-                }
+            "message" if s("text").is_none() && s("id").is_none() => {
+                out.push(format!("{path}: a message needs `text` or `id`"));
             }
-            "physicalLocation" => {
-                if !obj.contains_key("address") && !obj.contains_key("artifactLocation") {
-                    out.push(format!("{path}: needs `address` or `artifactLocation`"));
-                }
+            "physicalLocation"
+                if !obj.contains_key("address") && !obj.contains_key("artifactLocation") =>
+            {
+                out.push(format!("{path}: needs `address` or `artifactLocation`"));
             }
             "region" => {
                 for k in ["startLine", "startColumn"] {

@@ -186,10 +186,13 @@ fn intern(data: Vec<RuleData>) -> &'static [HclRule] {
     Box::leak(rules.into_boxed_slice())
 }
 
+/// Interned user rule files, by (file name, text).
+type InternCache = BTreeMap<(String, String), &'static [HclRule]>;
+
 /// Load user rule files: every `*.hcl` file in each directory (or each file) of `paths`.
 /// Returns the rules and one error per unreadable or malformed file.
 pub fn load_user(paths: &[PathBuf]) -> (Vec<&'static HclRule>, Vec<(String, String)>) {
-    static CACHE: OnceLock<Mutex<BTreeMap<(String, String), &'static [HclRule]>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<InternCache>> = OnceLock::new();
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in paths {

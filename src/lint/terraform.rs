@@ -480,7 +480,7 @@ fn gcp_subjects(rs: &[Resource], orgs: &[String], subjects: &mut Vec<Subject>) {
                 .as_deref()
                 .and_then(rotation_seconds),
             labels,
-            iam: has_key_iam.then(|| IamPolicy {
+            iam: has_key_iam.then_some(IamPolicy {
                 version: None,
                 etag: None,
                 bindings,
