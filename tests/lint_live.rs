@@ -40,9 +40,9 @@ fn cmek(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Change the key behind cmek's back, as the sandbox admin: replace Anthropic's role in the
-/// policy with a look-alike account, then disable the key.
-fn drift(dir: &Path, arn: &str) {
+/// Change the key behind cmek's back, as the sandbox admin: rewrite its policy with `edit`,
+/// then disable it when `disable`.
+fn drift(dir: &Path, arn: &str, edit: impl Fn(&str) -> String, disable: bool) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -71,16 +71,18 @@ fn drift(dir: &Path, arn: &str) {
             .unwrap()
             .policy
             .unwrap();
-        let lookalike = policy.replace("915198916910", "915198916901");
-        assert_ne!(policy, lookalike);
+        let edited = edit(&policy);
+        assert_ne!(policy, edited);
         client
             .put_key_policy()
             .key_id(arn)
-            .policy(lookalike)
+            .policy(edited)
             .send()
             .await
             .unwrap();
-        client.disable_key().key_id(arn).send().await.unwrap();
+        if disable {
+            client.disable_key().key_id(arn).send().await.unwrap();
+        }
         world.shutdown().await.unwrap();
     });
 }
@@ -102,7 +104,12 @@ fn live_lint_reads_the_keys_as_they_are() {
         .as_str()
         .unwrap()
         .to_string();
-    drift(dir, &arn);
+    drift(
+        dir,
+        &arn,
+        |p| p.replace("915198916910", "915198916901"),
+        true,
+    );
 
     // The spec alone is unchanged and clean.
     let (code, out, _) = cmek(dir, &["lint", "."]);
@@ -140,6 +147,58 @@ fn live_lint_reads_the_keys_as_they_are() {
     let (code, out, err) = cmek(dir, &["plan", "."]);
     assert!(code == 0 || code == 1 || code == 2, "{out}\n{err}");
     assert!(!err.contains("lock"), "{err}");
+}
+
+#[test]
+fn live_lint_finds_a_served_workspace_missing_from_the_compartments() {
+    let tmp = quickstart();
+    let dir = tmp.path();
+    let (code, out, err) = cmek(dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cmek.state.json")).unwrap())
+            .unwrap();
+    let arn = state["keys"]["key.aws.quickstart"]["remote_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Drop one workspace's compartment from every list in the policy.
+    let dropped = std::cell::RefCell::new(String::new());
+    drift(
+        dir,
+        &arn,
+        |p| {
+            let mut doc: serde_json::Value = serde_json::from_str(p).unwrap();
+            let mut victim = None;
+            for st in doc["Statement"].as_array_mut().unwrap() {
+                let Some(cond) = st.get_mut("Condition").and_then(|c| c.as_object_mut()) else {
+                    continue;
+                };
+                for (_, entries) in cond.iter_mut() {
+                    for (k, values) in entries.as_object_mut().unwrap().iter_mut() {
+                        if !k.ends_with("compartment_uuid") {
+                            continue;
+                        }
+                        let list = values.as_array_mut().unwrap();
+                        let v = victim.get_or_insert_with(|| {
+                            list.iter()
+                                .map(|v| v.as_str().unwrap().to_string())
+                                .find(|v| !v.starts_with("00000000"))
+                                .unwrap()
+                        });
+                        list.retain(|x| x.as_str() != Some(v.as_str()));
+                    }
+                }
+            }
+            *dropped.borrow_mut() = victim.unwrap();
+            doc.to_string()
+        },
+        false,
+    );
+    let (code, out, err) = cmek(dir, &["lint", "--live", "."]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("CMEK-AWS-022"), "{out}");
+    assert!(out.contains(dropped.borrow().as_str()), "{out}");
 }
 
 #[test]

@@ -167,6 +167,7 @@ fn aws_subject() -> AwsSubject {
         key_usage: None,
         key_state: None,
         org_uuids: vec![ORG.into()],
+        served: vec![],
     }
 }
 
@@ -319,4 +320,32 @@ fn builtin_hcl_rule_files_are_well_formed_and_registered() {
     ] {
         assert!(registry::find(id).is_some(), "{id}");
     }
+}
+
+#[test]
+fn served_workspaces_must_be_allowed_to_decrypt() {
+    // CMEK-AWS-022 needs the workspaces a key serves, which only `--live` knows (state history
+    // + Admin API; see tests/lint_live.rs); here on constructed subjects.
+    let text = std::fs::read_to_string(fixture_root().join("CMEK-AWS-001/pass.json")).unwrap();
+    let policy = cmek::policy::aws::parse_policy_text(&text).unwrap().document;
+    let served = |c: &str| cmek::lint::subject::ServedCompartment {
+        workspace_id: "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ".into(),
+        compartment_uuid: c.into(),
+    };
+    let mut ok = aws_subject();
+    ok.policy = Some(policy.clone());
+    ok.rendered = false;
+    ok.served = vec![served("7d3e9a10-4b2c-4f8e-9a1d-5c6b7e8f9a0b")];
+    assert!(!ids(&Subject::Aws(ok)).contains(&"CMEK-AWS-022"));
+    let mut missing = aws_subject();
+    missing.policy = Some(policy);
+    missing.rendered = false;
+    missing.served = vec![served("3db1a449-e3ed-4a9b-b923-30b6061642ef")];
+    let cx = Ctx::load().unwrap();
+    let findings = lint_subject(&Subject::Aws(missing), &cx);
+    let f = findings
+        .iter()
+        .find(|f| f.rule_id == "CMEK-AWS-022")
+        .expect("CMEK-AWS-022");
+    assert!(f.message.contains("3db1a449-e3ed-4a9b-b923-30b6061642ef"));
 }

@@ -123,6 +123,7 @@ pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputS
             key_usage: None,
             key_state: None,
             org_uuids: orgs,
+            served: Vec::new(),
         }));
     } else if value.get("bindings").is_some() {
         let iam = match IamPolicy::from_json(text) {
@@ -383,6 +384,7 @@ fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&[&str]>, file: &
                 key_usage: None,
                 key_state: None,
                 org_uuids: orgs,
+                served: Vec::new(),
             })
         }
         KeyKind::Gcp(spec) => {

@@ -12,11 +12,16 @@ use std::path::Path;
 
 use super::finding::{InputError, Location};
 use super::input::{InputSet, collect_spec_annotations, infer_account};
-use super::subject::{AwsSubject, Subject};
+use super::subject::{AwsSubject, ServedCompartment, Subject};
+use crate::address::Address;
+use crate::engine::prior::prior_key;
+use crate::engine::refresh::Refreshed;
 use crate::engine::refresh::refresh;
 use crate::engine::session::{Session, SessionError, SessionOptions};
 use crate::observed::ObservedKey as RawKey;
 use crate::policy::aws::parse_policy_text;
+use crate::spec::model::Desired;
+use crate::state::State;
 
 /// Refresh the keys of the spec in `dir` and collect one subject per observed key.
 pub async fn collect_live(dir: &Path, opts: SessionOptions, set: &mut InputSet) {
@@ -47,6 +52,7 @@ pub async fn collect_live(dir: &Path, opts: SessionOptions, set: &mut InputSet) 
     )
     .await;
     let desired = session.desired.clone();
+    let state = session.state.clone();
     if let Err(e) = session.close().await {
         set.errors.push(InputError {
             location: Location::file_start(&name),
@@ -81,6 +87,7 @@ pub async fn collect_live(dir: &Path, opts: SessionOptions, set: &mut InputSet) 
             .unwrap_or_else(|| Location::file_start(&name));
         match raw {
             RawKey::Aws(k) => {
+                let served = served_by(address, &desired, &state, &refreshed);
                 let policy = match parse_policy_text(&k.policy.text) {
                     Ok(p) => Some(p.document),
                     Err(e) => {
@@ -113,6 +120,7 @@ pub async fn collect_live(dir: &Path, opts: SessionOptions, set: &mut InputSet) 
                     key_usage: Some(k.key_usage.clone()),
                     key_state: Some(k.key_state.as_str().to_string()),
                     org_uuids: orgs.clone(),
+                    served,
                 }));
             }
             RawKey::Gcp(_) | RawKey::Azure(_) => set.notes.push(format!(
@@ -129,4 +137,48 @@ pub async fn collect_live(dir: &Path, opts: SessionOptions, set: &mut InputSet) 
             ));
         }
     }
+}
+
+/// The workspaces `key` serves or served: the state's protection history, plus workspaces the
+/// Admin API reports attached through one of the key's registrations.
+fn served_by(
+    key: &Address,
+    desired: &Desired,
+    state: &State,
+    refreshed: &Refreshed,
+) -> Vec<ServedCompartment> {
+    let mut out: Vec<ServedCompartment> = state
+        .key(key)
+        .map(|e| {
+            prior_key(e)
+                .served
+                .into_iter()
+                .map(|w| ServedCompartment {
+                    workspace_id: w.workspace_id,
+                    compartment_uuid: w.compartment_uuid,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let registration_ids: Vec<&str> = desired
+        .external_keys
+        .values()
+        .filter(|r| &r.key == key)
+        .filter_map(|r| refreshed.observed.registrations.get(&r.address))
+        .map(|r| r.id.as_str())
+        .collect();
+    for w in refreshed.observed.workspaces.values() {
+        if w.external_key_id
+            .as_deref()
+            .is_some_and(|id| registration_ids.contains(&id))
+        {
+            out.push(ServedCompartment {
+                workspace_id: w.id.clone(),
+                compartment_uuid: w.compartment_id.clone(),
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }

@@ -71,6 +71,7 @@ fn rust_rules() -> Vec<Rule> {
         rule!(aws_016_region_not_us),
         rule!(aws_017_region_not_recommended),
         rule!(aws_018_rotation_disabled),
+        rule!(aws_022_served_compartment_denied),
         rule!(az_001_key_size),
         rule!(az_002_org_tag_missing),
         rule!(az_009_role_scope_wide),

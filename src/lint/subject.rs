@@ -68,6 +68,16 @@ pub struct AwsSubject {
     pub key_state: Option<String>,
     /// The organization UUIDs the key must be bound to (spec or `--org-uuid`).
     pub org_uuids: Vec<String>,
+    /// Workspaces the key is or was attached to, with their compartments (`--live`: from the
+    /// state's history and the Admin API); empty when unknown.
+    pub served: Vec<ServedCompartment>,
+}
+
+/// A workspace a key serves or served, and its compartment UUID.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServedCompartment {
+    pub workspace_id: String,
+    pub compartment_uuid: String,
 }
 
 impl AwsSubject {

@@ -315,6 +315,7 @@ fn aws_subjects(
                 .bool("is_enabled")
                 .map(|on| if on { "Enabled" } else { "Disabled" }.to_string()),
             org_uuids: orgs.to_vec(),
+            served: Vec::new(),
         }));
     }
     // Key policies whose key is not in the plan: lint the document alone.
@@ -339,6 +340,7 @@ fn aws_subjects(
             key_usage: None,
             key_state: None,
             org_uuids: orgs.to_vec(),
+            served: Vec::new(),
         }));
     }
 }

@@ -24,6 +24,7 @@ pub mod aws_015_multi_region;
 pub mod aws_016_region_not_us;
 pub mod aws_017_region_not_recommended;
 pub mod aws_018_rotation_disabled;
+pub mod aws_022_served_compartment_denied;
 pub mod az_001_key_size;
 pub mod az_002_org_tag_missing;
 pub mod az_009_role_scope_wide;
