@@ -124,11 +124,16 @@ fn every_example_lints_clean_at_fail_on_error() {
 }
 
 fn policy_rules(name: &str) -> Vec<&'static str> {
+    policy_rules_in(name, None)
+}
+
+fn policy_rules_in(name: &str, era: Option<&str>) -> Vec<&'static str> {
     let r = lint_paths(
         &[Path::new("tests/fixtures/policy/aws").join(name)],
         &LintOptions {
             region: Some("us-east-2".into()),
             org_uuid: Some(ORG.into()),
+            docs_era: era.map(str::to_string),
             ..Default::default()
         },
     );
@@ -152,6 +157,13 @@ fn documented_policy_shapes_lint_as_their_era_says() {
             .all(|r| ["CMEK-AWS-006", "CMEK-AWS-011", "CMEK-AWS-013"].contains(r)),
         "{june:?}"
     );
+    // Checked against the docs each was written for (`--docs-era`), every era's shape is
+    // entirely clean.
+    assert!(policy_rules_in("era_june_2026.json", Some("june_2026")).is_empty());
+    assert!(policy_rules_in("era_july_2026.json", Some("july_2026")).is_empty());
+    assert!(policy_rules_in("era_current.json", Some("current")).is_empty());
+    // The July docs already required the all-zeros compartment the June shape lacks.
+    assert!(policy_rules_in("era_june_2026.json", Some("july_2026")).contains(&"CMEK-AWS-013"));
     // The console wizard's shape is rejected.
     assert!(policy_rules("console_wizard.json").contains(&"CMEK-AWS-010"));
 }

@@ -327,7 +327,9 @@ fn served_workspaces_must_be_allowed_to_decrypt() {
     // CMEK-AWS-022 needs the workspaces a key serves, which only `--live` knows (state history
     // + Admin API; see tests/lint_live.rs); here on constructed subjects.
     let text = std::fs::read_to_string(fixture_root().join("CMEK-AWS-001/pass.json")).unwrap();
-    let policy = cmek::policy::aws::parse_policy_text(&text).unwrap().document;
+    let policy = cmek::policy::aws::parse_policy_text(&text)
+        .unwrap()
+        .document;
     let served = |c: &str| cmek::lint::subject::ServedCompartment {
         workspace_id: "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ".into(),
         compartment_uuid: c.into(),

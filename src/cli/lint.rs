@@ -59,6 +59,10 @@ pub struct Args {
     /// The Anthropic organization UUID the key must be bound to, for raw policy files.
     #[arg(long = "org-uuid")]
     pub org_uuid: Option<String>,
+    /// Check AWS key policies against the docs era the key was registered under
+    /// (`june_2026`, `july_2026`; default: the current docs).
+    #[arg(long = "docs-era", value_name = "ERA")]
+    pub docs_era: Option<String>,
     /// Directories (or files) of additional HCL rules (repeatable).
     #[arg(long, value_name = "DIR")]
     pub policies: Vec<PathBuf>,
@@ -114,6 +118,7 @@ pub fn run(args: Args, sandbox: bool) -> ExitCode {
         org_uuid: args.org_uuid.clone(),
         policies: args.policies.clone(),
         baseline: args.baseline.clone(),
+        docs_era: args.docs_era.clone(),
     };
     let report = if args.live {
         match live_report(&args, &opts, sandbox) {

@@ -25,6 +25,9 @@ pub struct LintOptions {
     pub policies: Vec<PathBuf>,
     /// Accepted findings (`--baseline`).
     pub baseline: Option<PathBuf>,
+    /// Check AWS key policies against an older docs era (`june_2026`, `july_2026`) instead
+    /// of the current docs (`--docs-era`).
+    pub docs_era: Option<String>,
 }
 
 /// Run every built-in rule over one subject (no suppressions).
@@ -66,7 +69,11 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Report {
 /// Lint subjects already collected (by [`lint_paths`], or by `--live` from refreshed keys).
 pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
     let mut report = Report::default();
-    let cx = match Ctx::load() {
+    let loaded = match &opts.docs_era {
+        Some(era) => Ctx::load_era(era),
+        None => Ctx::load(),
+    };
+    let cx = match loaded {
         Ok(cx) => cx,
         Err(e) => {
             report.errors.push(InputError {
