@@ -125,11 +125,17 @@ fn every_example_lints_clean_at_fail_on_error() {
 }
 
 fn policy_rules(name: &str) -> Vec<&'static str> {
+    policy_rules_in(name, None)
+}
+
+fn policy_rules_in(name: &str, era: Option<&str>) -> Vec<&'static str> {
     let r = lint_paths(
         &[Path::new("tests/fixtures/policy/aws").join(name)],
         &LintOptions {
             region: Some("us-east-2".into()),
             org_uuid: Some(ORG.into()),
+            docs_era: era.map(str::to_string),
+            ..Default::default()
         },
     );
     assert!(r.errors.is_empty());
@@ -152,6 +158,13 @@ fn documented_policy_shapes_lint_as_their_era_says() {
             .all(|r| ["CMEK-AWS-006", "CMEK-AWS-011", "CMEK-AWS-013"].contains(r)),
         "{june:?}"
     );
+    // Checked against the docs each was written for (`--docs-era`), every era's shape is
+    // entirely clean.
+    assert!(policy_rules_in("era_june_2026.json", Some("june_2026")).is_empty());
+    assert!(policy_rules_in("era_july_2026.json", Some("july_2026")).is_empty());
+    assert!(policy_rules_in("era_current.json", Some("current")).is_empty());
+    // The July docs already required the all-zeros compartment the June shape lacks.
+    assert!(policy_rules_in("era_june_2026.json", Some("july_2026")).contains(&"CMEK-AWS-013"));
     // The console wizard's shape is rejected.
     assert!(policy_rules("console_wizard.json").contains(&"CMEK-AWS-010"));
 }
@@ -208,4 +221,404 @@ fn explain_prints_the_rule_docs() {
     assert!(out.contains("DescribeKey"));
     let (code, _) = cmek(&["--explain", "CMEK-AWS-999"]);
     assert_eq!(code, 2);
+}
+
+/// The parts of the SARIF 2.1.0 JSON schema (OASIS, `sarif-schema-2.1.0.json`) that cover
+/// every object cmek emits: for each definition, its allowed properties (the schema sets
+/// `additionalProperties: false` on all of them), its required ones, and the definition of
+/// each child. `propertyBag` objects are free-form.
+mod sarif_schema {
+    use serde_json::Value;
+
+    pub struct Def {
+        pub name: &'static str,
+        pub allowed: &'static [&'static str],
+        pub required: &'static [&'static str],
+        /// (property, child definition, is an array of it)
+        pub children: &'static [(&'static str, &'static str, bool)],
+    }
+
+    pub const DEFS: &[Def] = &[
+        Def {
+            name: "sarifLog",
+            allowed: &[
+                "$schema",
+                "version",
+                "runs",
+                "inlineExternalProperties",
+                "properties",
+            ],
+            required: &["version", "runs"],
+            children: &[("runs", "run", true)],
+        },
+        Def {
+            name: "run",
+            allowed: &[
+                "tool",
+                "invocations",
+                "conversion",
+                "language",
+                "versionControlProvenance",
+                "originalUriBaseIds",
+                "artifacts",
+                "logicalLocations",
+                "graphs",
+                "results",
+                "automationDetails",
+                "runAggregates",
+                "baselineGuid",
+                "redactionTokens",
+                "defaultEncoding",
+                "defaultSourceLanguage",
+                "newlineSequences",
+                "columnKind",
+                "externalPropertyFileReferences",
+                "threadFlowLocations",
+                "taxonomies",
+                "addresses",
+                "translations",
+                "policies",
+                "webRequests",
+                "webResponses",
+                "specialLocations",
+                "properties",
+            ],
+            required: &["tool"],
+            children: &[("tool", "tool", false), ("results", "result", true)],
+        },
+        Def {
+            name: "tool",
+            allowed: &["driver", "extensions", "properties"],
+            required: &["driver"],
+            children: &[("driver", "toolComponent", false)],
+        },
+        Def {
+            name: "toolComponent",
+            allowed: &[
+                "guid",
+                "name",
+                "organization",
+                "product",
+                "productSuite",
+                "shortDescription",
+                "fullDescription",
+                "fullName",
+                "version",
+                "semanticVersion",
+                "dottedQuadFileVersion",
+                "releaseDateUtc",
+                "downloadUri",
+                "informationUri",
+                "globalMessageStrings",
+                "notifications",
+                "rules",
+                "taxa",
+                "locations",
+                "language",
+                "contents",
+                "isComprehensive",
+                "localizedDataSemanticVersion",
+                "minimumRequiredLocalizedDataSemanticVersion",
+                "associatedComponent",
+                "translationMetadata",
+                "supportedTaxonomies",
+                "properties",
+            ],
+            required: &["name"],
+            children: &[("rules", "reportingDescriptor", true)],
+        },
+        Def {
+            name: "reportingDescriptor",
+            allowed: &[
+                "id",
+                "deprecatedIds",
+                "guid",
+                "deprecatedGuids",
+                "name",
+                "deprecatedNames",
+                "shortDescription",
+                "fullDescription",
+                "messageStrings",
+                "defaultConfiguration",
+                "helpUri",
+                "help",
+                "relationships",
+                "properties",
+            ],
+            required: &["id"],
+            children: &[
+                ("shortDescription", "multiformatMessageString", false),
+                ("fullDescription", "multiformatMessageString", false),
+                ("help", "multiformatMessageString", false),
+                ("defaultConfiguration", "reportingConfiguration", false),
+            ],
+        },
+        Def {
+            name: "multiformatMessageString",
+            allowed: &["text", "markdown", "properties"],
+            required: &["text"],
+            children: &[],
+        },
+        Def {
+            name: "reportingConfiguration",
+            allowed: &["enabled", "level", "rank", "parameters", "properties"],
+            required: &[],
+            children: &[],
+        },
+        Def {
+            name: "result",
+            allowed: &[
+                "ruleId",
+                "ruleIndex",
+                "rule",
+                "kind",
+                "level",
+                "message",
+                "analysisTarget",
+                "locations",
+                "guid",
+                "correlationGuid",
+                "occurrenceCount",
+                "partialFingerprints",
+                "fingerprints",
+                "stacks",
+                "codeFlows",
+                "graphs",
+                "graphTraversals",
+                "relatedLocations",
+                "suppressions",
+                "baselineState",
+                "rank",
+                "attachments",
+                "hostedViewerUri",
+                "workItemUris",
+                "provenance",
+                "fixes",
+                "taxa",
+                "webRequest",
+                "webResponse",
+                "properties",
+            ],
+            required: &["message"],
+            children: &[
+                ("message", "message", false),
+                ("locations", "location", true),
+                ("suppressions", "suppression", true),
+            ],
+        },
+        Def {
+            name: "message",
+            allowed: &["text", "markdown", "id", "arguments", "properties"],
+            required: &[],
+            children: &[],
+        },
+        Def {
+            name: "location",
+            allowed: &[
+                "id",
+                "physicalLocation",
+                "logicalLocations",
+                "message",
+                "annotations",
+                "relationships",
+                "properties",
+            ],
+            required: &[],
+            children: &[("physicalLocation", "physicalLocation", false)],
+        },
+        Def {
+            name: "physicalLocation",
+            allowed: &[
+                "address",
+                "artifactLocation",
+                "region",
+                "contextRegion",
+                "properties",
+            ],
+            required: &[],
+            children: &[
+                ("artifactLocation", "artifactLocation", false),
+                ("region", "region", false),
+            ],
+        },
+        Def {
+            name: "artifactLocation",
+            allowed: &["uri", "uriBaseId", "index", "description", "properties"],
+            required: &[],
+            children: &[],
+        },
+        Def {
+            name: "region",
+            allowed: &[
+                "startLine",
+                "startColumn",
+                "endLine",
+                "endColumn",
+                "charOffset",
+                "charLength",
+                "byteOffset",
+                "byteLength",
+                "snippet",
+                "message",
+                "sourceLanguage",
+                "properties",
+            ],
+            required: &[],
+            children: &[],
+        },
+        Def {
+            name: "suppression",
+            allowed: &[
+                "guid",
+                "kind",
+                "status",
+                "justification",
+                "location",
+                "properties",
+            ],
+            required: &["kind"],
+            children: &[],
+        },
+    ];
+
+    fn def(name: &str) -> &'static Def {
+        DEFS.iter().find(|d| d.name == name).unwrap()
+    }
+
+    /// Every violation of the covered schema rules in `v` read as definition `name`.
+    pub fn validate(v: &Value, name: &str, path: &str, out: &mut Vec<String>) {
+        let Some(obj) = v.as_object() else {
+            out.push(format!("{path}: {name} must be an object"));
+            return;
+        };
+        let d = def(name);
+        for k in obj.keys() {
+            if !d.allowed.contains(&k.as_str()) {
+                out.push(format!("{path}: property `{k}` is not allowed in {name}"));
+            }
+        }
+        for r in d.required {
+            if !obj.contains_key(*r) {
+                out.push(format!("{path}: {name} requires `{r}`"));
+            }
+        }
+        if let Some(p) = obj.get("properties")
+            && !p.is_object()
+        {
+            out.push(format!("{path}.properties: a property bag is an object"));
+        }
+        // Per-definition value rules of the schema.
+        let s = |k: &str| obj.get(k).and_then(Value::as_str);
+        let level_ok =
+            |l: Option<&str>| l.is_none_or(|l| ["none", "note", "warning", "error"].contains(&l));
+        match name {
+            "sarifLog" if s("version") != Some("2.1.0") => {
+                out.push(format!("{path}: version must be 2.1.0"));
+            }
+            "reportingConfiguration" | "result" => {
+                if !level_ok(s("level")) {
+                    out.push(format!("{path}: bad level {:?}", s("level")));
+                }
+                if let Some(i) = obj.get("ruleIndex")
+                    && i.as_i64().is_none_or(|i| i < -1)
+                {
+                    out.push(format!("{path}: ruleIndex must be an integer >= -1"));
+                }
+            }
+            "message" if s("text").is_none() && s("id").is_none() => {
+                out.push(format!("{path}: a message needs `text` or `id`"));
+            }
+            "physicalLocation"
+                if !obj.contains_key("address") && !obj.contains_key("artifactLocation") =>
+            {
+                out.push(format!("{path}: needs `address` or `artifactLocation`"));
+            }
+            "region" => {
+                for k in ["startLine", "startColumn"] {
+                    if let Some(n) = obj.get(k)
+                        && n.as_u64().is_none_or(|n| n < 1)
+                    {
+                        out.push(format!("{path}: {k} must be an integer >= 1"));
+                    }
+                }
+            }
+            "suppression" => {
+                if !s("kind").is_some_and(|k| ["inSource", "external"].contains(&k)) {
+                    out.push(format!("{path}: bad suppression kind"));
+                }
+                if let Some(st) = obj.get("status")
+                    && !st
+                        .as_str()
+                        .is_some_and(|st| ["accepted", "underReview", "rejected"].contains(&st))
+                {
+                    out.push(format!("{path}: bad suppression status"));
+                }
+            }
+            "toolComponent" | "reportingDescriptor" => {
+                for k in ["informationUri", "helpUri"] {
+                    if let Some(u) = obj.get(k)
+                        && !u.as_str().is_some_and(|u| u.starts_with("https://"))
+                    {
+                        out.push(format!("{path}: {k} must be an absolute URI"));
+                    }
+                }
+            }
+            _ => {}
+        }
+        for (prop, child, array) in d.children {
+            let Some(c) = obj.get(*prop) else { continue };
+            if *array {
+                match c.as_array() {
+                    Some(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            validate(item, child, &format!("{path}.{prop}[{i}]"), out);
+                        }
+                    }
+                    None => out.push(format!("{path}.{prop}: must be an array")),
+                }
+            } else {
+                validate(c, child, &format!("{path}.{prop}"), out);
+            }
+        }
+    }
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema_rules() {
+    let mut reports = vec![multi()];
+    // Every failing fixture, suppressed findings included, and an unreadable input.
+    let mut paths: Vec<PathBuf> = vec![PathBuf::from("tests/fixtures/lint/does-not-exist.json")];
+    for entry in std::fs::read_dir("tests/fixtures/lint").unwrap() {
+        let dir = entry.unwrap().path();
+        if let Ok(files) = std::fs::read_dir(&dir) {
+            for f in files {
+                let f = f.unwrap().path();
+                if f.file_name().unwrap().to_str().unwrap().starts_with("fail")
+                    && f.extension().is_some_and(|e| e == "json")
+                {
+                    paths.push(f);
+                }
+            }
+        }
+    }
+    reports.push(lint_paths(
+        &paths,
+        &LintOptions {
+            region: Some("us-east-2".into()),
+            org_uuid: Some(ORG.into()),
+            ..Default::default()
+        },
+    ));
+    assert!(reports[1].findings.len() > 30);
+    for r in &reports {
+        let v: serde_json::Value = serde_json::from_str(&sarif::render(r)).unwrap();
+        let mut problems = Vec::new();
+        sarif_schema::validate(&v, "sarifLog", "$", &mut problems);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+    // The validator does catch violations.
+    let bad = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {}}, "results": [{"level": "fatal", "message": {}, "extra": 1}]}]});
+    let mut problems = Vec::new();
+    sarif_schema::validate(&bad, "sarifLog", "$", &mut problems);
+    assert_eq!(problems.len(), 4, "{problems:#?}");
 }

@@ -13,7 +13,7 @@ use cmek::lint::finding::Location;
 use cmek::lint::registry;
 use cmek::lint::subject::{AwsSubject, AzureSubject, GcpSubject, Subject};
 use cmek::lint::{LintOptions, lint_paths};
-use cmek::spec::model::{AzureKeyType, GcpProtectionLevel, Platform};
+use cmek::spec::model::{GcpProtectionLevel, Platform};
 
 const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
 
@@ -30,6 +30,7 @@ fn rules_of(input: &Path) -> (Vec<&'static str>, usize) {
         &LintOptions {
             region: Some(region),
             org_uuid: Some(ORG.to_string()),
+            ..Default::default()
         },
     );
     assert!(report.errors.is_empty(), "{input:?}: {:?}", report.errors);
@@ -111,6 +112,7 @@ fn org_binding_fixture_names_each_bad_spelling() {
         &LintOptions {
             region: None,
             org_uuid: Some(ORG.into()),
+            ..Default::default()
         },
     );
     let msgs: Vec<&str> = report
@@ -161,7 +163,11 @@ fn aws_subject() -> AwsSubject {
         key_id: None,
         multi_region: Some(false),
         rotation: Some(true),
+        key_spec: None,
+        key_usage: None,
+        key_state: None,
         org_uuids: vec![ORG.into()],
+        served: vec![],
     }
 }
 
@@ -191,6 +197,8 @@ fn gcp_subject(labels: BTreeMap<String, String>) -> GcpSubject {
         labels: Some(labels),
         iam: None,
         binding_locations: vec![],
+        purpose: None,
+        wide_bindings: vec![],
         org_uuids: vec![ORG.into()],
     }
 }
@@ -207,9 +215,12 @@ fn azure_subject(size: u32, tags: BTreeMap<String, String>) -> AzureSubject {
     AzureSubject {
         address: Some("key.azure.prod".into()),
         origin: Location::new("main.cmek.hcl", 3, 1),
-        key_type: Some(AzureKeyType::RsaHsm),
+        key_type: Some("RSA-HSM".into()),
         key_size: Some(size),
+        key_ops: Some(vec!["wrapKey".into(), "unwrapKey".into()]),
         tags: Some(tags),
+        vault: None,
+        role_assignments: vec![],
         org_uuids: vec![ORG.into()],
     }
 }
@@ -280,6 +291,7 @@ fn failing_fixture_output_matches_snapshots() {
                 &LintOptions {
                     region: Some(region),
                     org_uuid: Some(ORG.to_string()),
+                    ..Default::default()
                 },
             );
             out.push_str(&cmek::lint::output::text::render(&report));
@@ -297,7 +309,45 @@ fn builtin_hcl_rule_files_are_well_formed_and_registered() {
         "{:?}",
         cmek::lint::hcl_rules::builtin_errors()
     );
-    for id in ["CMEK-GCP-007", "CMEK-GCP-008"] {
+    for id in [
+        "CMEK-GCP-007",
+        "CMEK-GCP-008",
+        "CMEK-GCP-010",
+        "CMEK-AWS-019",
+        "CMEK-AWS-020",
+        "CMEK-AZ-003",
+        "CMEK-AZ-008",
+    ] {
         assert!(registry::find(id).is_some(), "{id}");
     }
+}
+
+#[test]
+fn served_workspaces_must_be_allowed_to_decrypt() {
+    // CMEK-AWS-022 needs the workspaces a key serves, which only `--live` knows (state history
+    // + Admin API; see tests/lint_live.rs); here on constructed subjects.
+    let text = std::fs::read_to_string(fixture_root().join("CMEK-AWS-001/pass.json")).unwrap();
+    let policy = cmek::policy::aws::parse_policy_text(&text)
+        .unwrap()
+        .document;
+    let served = |c: &str| cmek::lint::subject::ServedCompartment {
+        workspace_id: "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ".into(),
+        compartment_uuid: c.into(),
+    };
+    let mut ok = aws_subject();
+    ok.policy = Some(policy.clone());
+    ok.rendered = false;
+    ok.served = vec![served("7d3e9a10-4b2c-4f8e-9a1d-5c6b7e8f9a0b")];
+    assert!(!ids(&Subject::Aws(ok)).contains(&"CMEK-AWS-022"));
+    let mut missing = aws_subject();
+    missing.policy = Some(policy);
+    missing.rendered = false;
+    missing.served = vec![served("3db1a449-e3ed-4a9b-b923-30b6061642ef")];
+    let cx = Ctx::load().unwrap();
+    let findings = lint_subject(&Subject::Aws(missing), &cx);
+    let f = findings
+        .iter()
+        .find(|f| f.rule_id == "CMEK-AWS-022")
+        .expect("CMEK-AWS-022");
+    assert!(f.message.contains("3db1a449-e3ed-4a9b-b923-30b6061642ef"));
 }

@@ -1,7 +1,5 @@
-# Rules written in HCL (see src/lint/hcl_rules.rs). `assert` must be true for a compliant key;
-# it sees `key.cloud`, `key.location`, `key.region` and `key.rotation_period_days` (null when
-# the input does not say), and the functions is_us_region(cloud, region) and
-# is_recommended_region(cloud, region).
+# GCP rules written in HCL (see src/lint/hcl_rules.rs and policies/rules/README.md). `assert`
+# must be true for a compliant key; facts the input does not give are null.
 
 rule "CMEK-GCP-007" {
   summary      = "Key ring location is supported but not a recommended one (latency)"
@@ -61,5 +59,37 @@ rule "CMEK-GCP-008" {
 
     ## Source
     domain/anthropic-cmek.md §1 (rotation).
+  EOT
+}
+
+rule "CMEK-GCP-010" {
+  summary      = "Cloud KMS key purpose is not ENCRYPT_DECRYPT"
+  severity     = "error"
+  applies_to   = "gcp_key"
+  suppressible = false
+  section      = "§5"
+  assert       = key.purpose == null || key.purpose == "ENCRYPT_DECRYPT"
+  message      = "key purpose `${coalesce(key.purpose, "")}`: Anthropic needs a symmetric `ENCRYPT_DECRYPT` key"
+  remedy       = "Create a new key with `purpose = \"ENCRYPT_DECRYPT\"` (the default); a key's purpose cannot change."
+  docs         = <<-EOT
+    ## What it does
+    Checks Cloud KMS keys have purpose `ENCRYPT_DECRYPT`.
+
+    ## Why it matters
+    Anthropic calls the symmetric `encrypt` / `decrypt` methods; asymmetric, MAC and raw keys
+    refuse them and validation fails.
+
+    ## Example
+    ```hcl
+    resource "google_kms_crypto_key" "cmek" {
+      purpose = "ASYMMETRIC_DECRYPT"
+    }
+    ```
+
+    ## Fix
+    `purpose = "ENCRYPT_DECRYPT"`.
+
+    ## Source
+    domain/anthropic-cmek.md §5 (crypto key: purpose `ENCRYPT_DECRYPT`).
   EOT
 }

@@ -90,7 +90,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Init(args) => init::run(args),
         Command::Review(args) => review::run(args, cli.sandbox),
-        Command::Lint(args) => lint::run(args),
+        Command::Lint(args) => lint::run(args, cli.sandbox),
         Command::State(args) => state::run(args),
         Command::ForceUnlock(args) => force_unlock::run(args),
         Command::Plan(args) => plan::run(args, cli.sandbox),

@@ -4,22 +4,60 @@
 use crate::policy::aws::condition::{BaseOperator, OperatorKind};
 use crate::policy::aws::principal::parse_arn;
 use crate::policy::aws::{ConditionEntry, Effect, PolicyDocument, PrincipalType, Statement};
-use crate::policy::identities::{DataError, Identities, Regions, identities, regions};
+use crate::policy::identities::{
+    AwsPolicyEra, ConditionUse, DataError, Identities, Regions, identities, regions,
+};
 use crate::policy::wildcard;
 use crate::spec::model::Platform;
 
-/// Pinned data every rule may read.
+/// Pinned data every rule may read, and the docs era the run checks against.
 pub struct Ctx {
     pub ids: &'static Identities,
     pub regions: &'static Regions,
+    /// The AWS key-policy era of the docs the policies are checked against (`--docs-era`;
+    /// the current docs by default). `None` only if the pinned data has no era at all.
+    pub era: Option<&'static AwsPolicyEra>,
 }
 
 impl Ctx {
+    /// Checks against the current docs.
     pub fn load() -> Result<Ctx, DataError> {
+        let ids = identities()?;
         Ok(Ctx {
-            ids: identities()?,
+            ids,
             regions: regions()?,
+            era: ids.current_era(),
         })
+    }
+
+    /// Checks against the docs era `name` (`june_2026`, `july_2026`, `current`).
+    pub fn load_era(name: &str) -> Result<Ctx, DataError> {
+        let mut cx = Ctx::load()?;
+        cx.era = Some(cx.ids.era(name).ok_or_else(|| DataError {
+            file: "policies/identities.hcl",
+            message: format!(
+                "unknown docs era `{name}`; known: {}",
+                cx.ids
+                    .eras
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?);
+        Ok(cx)
+    }
+
+    /// Whether the era requires the organization binding (the current docs do).
+    pub fn org_binding_required(&self) -> bool {
+        self.era
+            .is_none_or(|e| e.org_condition == ConditionUse::Required)
+    }
+
+    /// Whether validation sends the all-zeros compartment in this era.
+    pub fn all_zeros_required(&self) -> bool {
+        self.era
+            .is_none_or(|e| e.compartment_list_must_include_all_zeros)
     }
 
     /// The principal Anthropic uses on `platform` (role ARN or service principal).

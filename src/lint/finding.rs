@@ -49,11 +49,26 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// Where the rule comes from: `domain/anthropic-cmek.md §4` for the built-in pack, the
+    /// `section` text verbatim for user rules that cite their own standard.
+    pub fn source(&self) -> String {
+        source_of(self.section)
+    }
+
     pub fn help_uri(&self) -> String {
         format!(
             "https://github.com/cmek/cmek/blob/main/docs/rules/{}.md",
             self.id
         )
+    }
+}
+
+/// `domain/anthropic-cmek.md §4` for a section of the domain facts, else `section` verbatim.
+pub fn source_of(section: &str) -> String {
+    if section.starts_with('§') {
+        format!("domain/anthropic-cmek.md {section}")
+    } else {
+        section.to_string()
     }
 }
 
@@ -89,7 +104,8 @@ impl std::fmt::Display for Location {
 /// Why a finding does not count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppression {
-    /// `comment` (`# cmek:ignore`) or `config` (`lint { ignore { ... } }`).
+    /// `comment` (`# cmek:ignore`), `config` (`lint { ignore { ... } }`) or `baseline`
+    /// (`--baseline FILE`).
     pub kind: &'static str,
     pub reason: String,
     /// Where the suppression was written.
@@ -131,6 +147,9 @@ pub struct Report {
     /// Suppressions that were refused (no reason, or a rule that cannot be suppressed), as
     /// human-readable notes.
     pub notes: Vec<String>,
+    /// The rules that ran (built-in and user rules), in id order: SARIF and JUnit list them.
+    #[serde(skip)]
+    pub rules: Vec<RuleMeta>,
 }
 
 impl Report {

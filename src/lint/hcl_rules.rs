@@ -8,26 +8,44 @@
 //! ```
 //!
 //! `assert` and `message` are evaluated with hcl-rs against a context exposing the subject's
-//! facts as `key.*` and the domain functions `is_us_region(cloud, region)` and
-//! `is_recommended_region(cloud, region)` (from `policies/regions.hcl`). A rule applies only to
-//! subjects of its `applies_to` kind (`aws_key`, `gcp_key`, `azure_key`) that come from a spec.
-//! Built-in rule files are checked by the tests; a rule whose expression fails to evaluate
-//! reports that failure as a finding instead of passing silently.
+//! facts as `key.*` ([`key_facts`]) and the functions in [`FUNCTIONS`] (domain functions such
+//! as `is_us_region(cloud, region)` from `policies/regions.hcl`, and a few generic ones). A rule
+//! applies only to subjects of its `applies_to` kind (`aws_key`, `gcp_key`, `azure_key`) that
+//! come from a spec or a Terraform plan. Users add rule files with `--policies DIR` or
+//! `lint { policies = [...] }` ([`load_user`]). Built-in rule files are checked by the tests; a
+//! rule whose expression fails to evaluate reports that failure as a finding instead of passing
+//! silently.
 
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
 
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use hcl::{Expression, Value};
 
-use super::finding::{RuleMeta, Severity};
+use super::finding::{Location, RuleMeta, Severity};
 use super::rules::Hit;
 use super::subject::Subject;
-use crate::policy::identities::{CloudRegions, regions};
+use crate::policy::identities::{CloudRegions, identities, regions};
+use crate::spec::model::GcpProtectionLevel;
 
-const BUILTIN: &[(&str, &str)] = &[(
-    "policies/rules/gcp.hcl",
-    include_str!("../../policies/rules/gcp.hcl"),
-)];
+/// The subject kinds a rule may apply to.
+pub const APPLIES_TO: &[&str] = &["aws_key", "gcp_key", "azure_key"];
+
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "policies/rules/aws.hcl",
+        include_str!("../../policies/rules/aws.hcl"),
+    ),
+    (
+        "policies/rules/azure.hcl",
+        include_str!("../../policies/rules/azure.hcl"),
+    ),
+    (
+        "policies/rules/gcp.hcl",
+        include_str!("../../policies/rules/gcp.hcl"),
+    ),
+];
 
 /// One parsed HCL rule, its strings owned.
 #[derive(Debug, Clone)]
@@ -42,6 +60,7 @@ struct RuleData {
     docs: String,
     assert: Expression,
     message: Expression,
+    mentions_vault: bool,
 }
 
 /// A rule defined in HCL, ready to run.
@@ -51,6 +70,8 @@ pub struct HclRule {
     applies_to: &'static str,
     assert: &'static Expression,
     message: &'static Expression,
+    /// The assertion reads `key.vault_*`: findings point at the vault.
+    mentions_vault: bool,
 }
 
 fn attr<'a>(body: &'a hcl::Body, name: &str) -> Option<&'a Expression> {
@@ -90,9 +111,18 @@ fn parse_file(file: &str, text: &str) -> Result<Vec<RuleData>, String> {
         let message = attr(b, "message")
             .cloned()
             .ok_or_else(|| format!("{file}: rule {id}: `message` is required"))?;
+        let applies_to = text_attr(b, "applies_to", file, &id)?;
+        if !APPLIES_TO.contains(&applies_to.as_str()) {
+            return Err(format!(
+                "{file}: rule {id}: `applies_to` must be one of {}",
+                APPLIES_TO.join(", ")
+            ));
+        }
+        let mentions_vault = assert.to_string().contains("key.vault_");
         out.push(RuleData {
+            mentions_vault,
             summary: text_attr(b, "summary", file, &id)?,
-            applies_to: text_attr(b, "applies_to", file, &id)?,
+            applies_to,
             section: text_attr(b, "section", file, &id)?,
             remedy: text_attr(b, "remedy", file, &id)?,
             docs: text_attr(b, "docs", file, &id)?,
@@ -109,27 +139,8 @@ fn parse_file(file: &str, text: &str) -> Result<Vec<RuleData>, String> {
 /// The built-in HCL rules. Errors in the embedded files are reported by [`builtin_errors`]
 /// (and fail the tests); the rules that parsed still run.
 pub fn builtin() -> &'static [HclRule] {
-    static DATA: OnceLock<(Vec<RuleData>, Vec<String>)> = OnceLock::new();
-    static RULES: OnceLock<Vec<HclRule>> = OnceLock::new();
-    let (data, _) = DATA.get_or_init(load_builtin);
-    RULES.get_or_init(|| {
-        data.iter()
-            .map(|d| HclRule {
-                meta: RuleMeta {
-                    id: &d.id,
-                    summary: &d.summary,
-                    severity: d.severity,
-                    suppressible: d.suppressible,
-                    section: &d.section,
-                    remedy: &d.remedy,
-                    docs: &d.docs,
-                },
-                applies_to: &d.applies_to,
-                assert: &d.assert,
-                message: &d.message,
-            })
-            .collect()
-    })
+    static RULES: OnceLock<&'static [HclRule]> = OnceLock::new();
+    RULES.get_or_init(|| intern(load_builtin().0))
 }
 
 fn load_builtin() -> (Vec<RuleData>, Vec<String>) {
@@ -149,6 +160,92 @@ pub fn builtin_errors() -> Vec<String> {
     load_builtin().1
 }
 
+/// Give parsed rules the `'static` lifetime the registry hands out. Each distinct rule file
+/// text is interned once per process (keyed by its name and content), so linting the same
+/// user rules repeatedly (tests, a long-running caller) does not grow memory.
+fn intern(data: Vec<RuleData>) -> &'static [HclRule] {
+    let data: &'static [RuleData] = Box::leak(data.into_boxed_slice());
+    let rules: Vec<HclRule> = data
+        .iter()
+        .map(|d| HclRule {
+            meta: RuleMeta {
+                id: &d.id,
+                summary: &d.summary,
+                severity: d.severity,
+                suppressible: d.suppressible,
+                section: &d.section,
+                remedy: &d.remedy,
+                docs: &d.docs,
+            },
+            applies_to: &d.applies_to,
+            assert: &d.assert,
+            message: &d.message,
+            mentions_vault: d.mentions_vault,
+        })
+        .collect();
+    Box::leak(rules.into_boxed_slice())
+}
+
+/// Interned user rule files, by (file name, text).
+type InternCache = BTreeMap<(String, String), &'static [HclRule]>;
+
+/// Load user rule files: every `*.hcl` file in each directory (or each file) of `paths`.
+/// Returns the rules and one error per unreadable or malformed file.
+pub fn load_user(paths: &[PathBuf]) -> (Vec<&'static HclRule>, Vec<(String, String)>) {
+    static CACHE: OnceLock<Mutex<InternCache>> = OnceLock::new();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            match std::fs::read_dir(p) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|f| f.extension().is_some_and(|x| x == "hcl"))
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(e) => errors.push((display(p), format!("cannot read policy directory: {e}"))),
+            }
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut rules = Vec::new();
+    for f in files {
+        let name = display(&f);
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push((name, format!("cannot read rule file: {e}")));
+                continue;
+            }
+        };
+        let parsed = match parse_file(&name, &text) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push((name, e));
+                continue;
+            }
+        };
+        let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+        let interned = match cache.lock() {
+            Ok(mut map) => *map
+                .entry((name.clone(), text))
+                .or_insert_with(|| intern(parsed)),
+            Err(_) => intern(parsed),
+        };
+        rules.extend(interned.iter());
+    }
+    (rules, errors)
+}
+
+fn display(p: &std::path::Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
 fn cloud_regions(cloud: &str) -> Result<&'static CloudRegions, String> {
     let r = regions().map_err(|e| e.message.clone())?;
     match cloud {
@@ -166,56 +263,213 @@ fn two_strings(args: &FuncArgs) -> Result<(String, String), String> {
     }
 }
 
+/// `is_us_region(cloud, region)`: a supported single-region US location (`policies/regions.hcl`).
 fn is_us_region(args: FuncArgs) -> Result<Value, String> {
     let (cloud, region) = two_strings(&args)?;
     Ok(Value::Bool(cloud_regions(&cloud)?.is_supported(&region)))
 }
 
+/// `is_recommended_region(cloud, region)`: one of the docs' recommended regions.
 fn is_recommended_region(args: FuncArgs) -> Result<Value, String> {
     let (cloud, region) = two_strings(&args)?;
     Ok(Value::Bool(cloud_regions(&cloud)?.is_recommended(&region)))
 }
 
-/// The `key` object a rule sees, or `None` when the rule does not apply to `subject`.
-fn key_facts(subject: &Subject, applies_to: &str) -> Option<Value> {
+/// `azure_extra_key_ops(ops)`: the operations in `ops` beyond the ones Anthropic's app uses
+/// (`wrapKey`, `unwrapKey` from `policies/identities.hcl`); `null` gives `[]`.
+fn azure_extra_key_ops(args: FuncArgs) -> Result<Value, String> {
+    let needed = &identities().map_err(|e| e.message.clone())?.azure.key_ops;
+    let ops = match args.first() {
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => return Err(format!("expected a list of operations, got `{other}`")),
+    };
+    Ok(Value::Array(
+        ops.into_iter()
+            .filter(|op| match op {
+                Value::String(s) => !needed.iter().any(|n| n.eq_ignore_ascii_case(s)),
+                _ => true,
+            })
+            .collect(),
+    ))
+}
+
+/// `length(list_or_string)`; `null` has length 0.
+fn length(args: FuncArgs) -> Result<Value, String> {
+    match args.first() {
+        Some(Value::Array(a)) => Ok(Value::from(a.len() as u64)),
+        Some(Value::Object(o)) => Ok(Value::from(o.len() as u64)),
+        Some(Value::String(s)) => Ok(Value::from(s.chars().count() as u64)),
+        Some(Value::Null) | None => Ok(Value::from(0u64)),
+        Some(other) => Err(format!("length of `{other}`")),
+    }
+}
+
+/// `contains(list, value)`; a `null` list contains nothing.
+fn contains(args: FuncArgs) -> Result<Value, String> {
+    match (args.first(), args.get(1)) {
+        (Some(Value::Array(a)), Some(v)) => Ok(Value::Bool(a.contains(v))),
+        (Some(Value::Null), Some(_)) => Ok(Value::Bool(false)),
+        _ => Err("expected (list, value)".into()),
+    }
+}
+
+/// `join(separator, list)`, values rendered without quotes.
+fn join(args: FuncArgs) -> Result<Value, String> {
+    let sep = match args.first() {
+        Some(Value::String(s)) => s.clone(),
+        _ => return Err("expected (separator, list)".into()),
+    };
+    let items = match args.get(1) {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>(),
+        Some(Value::Null) => Vec::new(),
+        _ => return Err("expected (separator, list)".into()),
+    };
+    Ok(Value::String(items.join(&sep)))
+}
+
+/// `coalesce(a, b, ...)`: the first argument that is not null.
+fn coalesce(args: FuncArgs) -> Result<Value, String> {
+    Ok(args
+        .iter()
+        .find(|v| !v.is_null())
+        .cloned()
+        .unwrap_or(Value::Null))
+}
+
+/// The functions every HCL rule may call. The list is documented in `policies/rules/README.md`.
+pub const FUNCTIONS: &[&str] = &[
+    "is_us_region(cloud, region)",
+    "is_recommended_region(cloud, region)",
+    "azure_extra_key_ops(ops)",
+    "length(x)",
+    "contains(list, value)",
+    "join(sep, list)",
+    "coalesce(a, b, ...)",
+];
+
+fn context_with(key: Value) -> Context<'static> {
+    let mut ctx = Context::new();
+    ctx.declare_var("key", key);
+    let two = || vec![ParamType::String, ParamType::String];
+    ctx.declare_func("is_us_region", FuncDef::new(is_us_region, two()));
+    ctx.declare_func(
+        "is_recommended_region",
+        FuncDef::new(is_recommended_region, two()),
+    );
+    ctx.declare_func(
+        "azure_extra_key_ops",
+        FuncDef::new(azure_extra_key_ops, vec![ParamType::Any]),
+    );
+    ctx.declare_func("length", FuncDef::new(length, vec![ParamType::Any]));
+    ctx.declare_func(
+        "contains",
+        FuncDef::new(contains, vec![ParamType::Any, ParamType::Any]),
+    );
+    ctx.declare_func(
+        "join",
+        FuncDef::new(join, vec![ParamType::String, ParamType::Any]),
+    );
+    ctx.declare_func(
+        "coalesce",
+        FuncDef::builder()
+            .variadic_param(ParamType::Any)
+            .build(coalesce),
+    );
+    ctx
+}
+
+fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map_or(Value::Null, Into::into)
+}
+
+fn opt_str(v: &Option<String>) -> Value {
+    opt(v.clone())
+}
+
+/// The `key` object a rule sees, or `None` when the rule does not apply to `subject`. Every
+/// fact the input does not give is `null`; the documented names are in
+/// `policies/rules/README.md`.
+pub fn key_facts(subject: &Subject, applies_to: &str) -> Option<Value> {
     let mut m = hcl::Map::new();
     match (subject, applies_to) {
         (Subject::Aws(a), "aws_key") if a.address.is_some() => {
             m.insert("cloud".into(), "aws".into());
-            m.insert(
-                "region".into(),
-                a.region.clone().map_or(Value::Null, Value::from),
-            );
-            m.insert(
-                "multi_region".into(),
-                a.multi_region.map_or(Value::Null, Value::from),
-            );
-            m.insert(
-                "rotation".into(),
-                a.rotation.map_or(Value::Null, Value::from),
-            );
+            m.insert("region".into(), opt_str(&a.region));
+            m.insert("multi_region".into(), opt(a.multi_region));
+            m.insert("rotation".into(), opt(a.rotation));
+            m.insert("key_spec".into(), opt_str(&a.key_spec));
+            m.insert("key_usage".into(), opt_str(&a.key_usage));
+            m.insert("key_state".into(), opt_str(&a.key_state));
         }
         (Subject::Gcp(g), "gcp_key") if g.address.is_some() => {
             m.insert("cloud".into(), "gcp".into());
-            let loc = g.location.clone().map_or(Value::Null, Value::from);
+            let loc = opt_str(&g.location);
             m.insert("location".into(), loc.clone());
             m.insert("region".into(), loc);
             m.insert(
                 "rotation_period_days".into(),
-                g.rotation_period_seconds
-                    .map_or(Value::Null, |s| Value::from(s / 86_400)),
+                opt(g.rotation_period_seconds.map(|s| s / 86_400)),
+            );
+            m.insert("purpose".into(), opt_str(&g.purpose));
+            m.insert(
+                "protection_level".into(),
+                opt(g.protection_level.map(|p| match p {
+                    GcpProtectionLevel::Hsm => "HSM",
+                    GcpProtectionLevel::Software => "SOFTWARE",
+                })),
             );
         }
         (Subject::Azure(z), "azure_key") if z.address.is_some() => {
             m.insert("cloud".into(), "azure".into());
+            m.insert("key_type".into(), opt_str(&z.key_type));
+            m.insert("key_size".into(), opt(z.key_size));
             m.insert(
-                "key_size".into(),
-                z.key_size.map_or(Value::Null, Value::from),
+                "key_ops".into(),
+                opt(z
+                    .key_ops
+                    .as_ref()
+                    .map(|ops| Value::Array(ops.iter().cloned().map(Value::from).collect()))),
+            );
+            let v = z.vault.as_ref();
+            m.insert("vault".into(), opt(v.map(|v| v.name.clone())));
+            m.insert(
+                "vault_rbac_authorization".into(),
+                opt(v.and_then(|v| v.rbac_authorization)),
+            );
+            m.insert(
+                "vault_purge_protection".into(),
+                opt(v.and_then(|v| v.purge_protection)),
+            );
+            m.insert(
+                "vault_public_network_access".into(),
+                opt(v.and_then(|v| v.public_network_access)),
+            );
+            m.insert(
+                "vault_network_default_action".into(),
+                opt(v.and_then(|v| v.network_default_action.clone())),
             );
         }
         _ => return None,
     }
     Some(Value::Object(m))
+}
+
+/// Where a finding on `subject` about `key.vault_*` facts points: the vault when known.
+fn location_for(rule: &HclRule, subject: &Subject) -> Location {
+    if let Subject::Azure(z) = subject
+        && let Some(v) = &z.vault
+        && rule.mentions_vault
+    {
+        return v.location.clone();
+    }
+    subject.origin().clone()
 }
 
 impl HclRule {
@@ -224,20 +478,8 @@ impl HclRule {
         let Some(key) = key_facts(subject, self.applies_to) else {
             return;
         };
-        let mut ctx = Context::new();
-        ctx.declare_var("key", key);
-        ctx.declare_func(
-            "is_us_region",
-            FuncDef::new(is_us_region, vec![ParamType::String, ParamType::String]),
-        );
-        ctx.declare_func(
-            "is_recommended_region",
-            FuncDef::new(
-                is_recommended_region,
-                vec![ParamType::String, ParamType::String],
-            ),
-        );
-        let at = subject.origin().clone();
+        let ctx = context_with(key);
+        let at = location_for(self, subject);
         match self.assert.evaluate(&ctx) {
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false)) => {

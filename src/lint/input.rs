@@ -16,7 +16,7 @@ use crate::policy::identities::identities;
 use crate::policy::render::aws::{AwsAccessInput, render_aws_policy};
 use crate::policy::render::azure::{AzureAccessInput, render_azure_access};
 use crate::policy::render::gcp::{GcpAccessInput, render_gcp_access};
-use crate::spec::model::{Desired, KeyKind, KeySpec, LintIgnore, Platform};
+use crate::spec::model::{AzureKeyType, Desired, KeyKind, KeySpec, LintIgnore, Platform};
 use crate::spec::{LoadOptions, load};
 
 /// Everything collected from the inputs.
@@ -26,6 +26,11 @@ pub struct InputSet {
     pub comments: Vec<IgnoreComment>,
     pub ignores: Vec<LintIgnore>,
     pub errors: Vec<InputError>,
+    /// User rule files named by specs (`lint { policies = [...] }`), resolved against the
+    /// spec directory.
+    pub policy_paths: Vec<PathBuf>,
+    /// Things the report should say that are not findings (e.g. keys `--live` skipped).
+    pub notes: Vec<String>,
 }
 
 fn display(p: &Path) -> String {
@@ -75,7 +80,10 @@ pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputS
         }
     };
     let orgs: Vec<String> = opts.org_uuid.iter().cloned().collect();
-    if value.get("Statement").is_some() {
+    if super::terraform::is_terraform_json(&value) {
+        super::terraform::collect(name, text, &value, opts, &mut set.subjects, &mut set.errors);
+        set.comments.extend(parse_comments(name, text));
+    } else if value.get("Statement").is_some() {
         let parsed = match parse_policy_text(text) {
             Ok(p) => p,
             Err(e) => {
@@ -111,7 +119,11 @@ pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputS
             key_id: None,
             multi_region: None,
             rotation: None,
+            key_spec: None,
+            key_usage: None,
+            key_state: None,
             org_uuids: orgs,
+            served: Vec::new(),
         }));
     } else if value.get("bindings").is_some() {
         let iam = match IamPolicy::from_json(text) {
@@ -133,12 +145,15 @@ pub fn collect_json(name: &str, text: &str, opts: &LintOptions, set: &mut InputS
             labels: None,
             binding_locations: locate_all(name, text, "\"role\""),
             iam: Some(iam),
+            purpose: None,
+            wide_bindings: Vec::new(),
             org_uuids: orgs,
         }));
     } else {
         set.errors.push(InputError {
             location: Location::file_start(name),
-            message: "neither an AWS key policy (`Statement`) nor a GCP IAM policy (`bindings`)"
+            message: "neither an AWS key policy (`Statement`), a GCP IAM policy (`bindings`) nor \
+                      Terraform JSON (`planned_values`)"
                 .into(),
         });
     }
@@ -159,7 +174,7 @@ fn locate_all(name: &str, text: &str, needle: &str) -> Vec<Location> {
 }
 
 /// Claude Platform on AWS when the policy names the service principal.
-fn sniff_platform(doc: &PolicyDocument) -> Platform {
+pub(crate) fn sniff_platform(doc: &PolicyDocument) -> Platform {
     let Ok(ids) = identities() else {
         return Platform::ClaudePlatform;
     };
@@ -178,7 +193,7 @@ fn sniff_platform(doc: &PolicyDocument) -> Platform {
 
 /// The owning account: the first account root named in the policy that is not Anthropic's or a
 /// look-alike of it.
-fn infer_account(doc: &PolicyDocument) -> Option<String> {
+pub(crate) fn infer_account(doc: &PolicyDocument) -> Option<String> {
     let ids = identities().ok()?;
     for s in &doc.statements {
         let Some(p) = &s.principal else { continue };
@@ -215,8 +230,32 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
 /// A spec already loaded from `dir` (plan lints the spec it plans with): one subject per key;
 /// comments and `lint { ignore }` blocks are read for suppressions.
 pub fn collect_desired(dir: &Path, desired: &Desired, set: &mut InputSet) {
+    let texts = collect_spec_annotations(dir, desired, set);
     let file_of = |f: &str| display(&dir.join(f));
-    // Comments in every file of the spec.
+    // Each file split into lines once: keys look up their `policy` attribute by line.
+    let lines: BTreeMap<&String, Vec<&str>> = texts
+        .iter()
+        .map(|(f, t)| (f, t.lines().collect()))
+        .collect();
+    for key in desired.keys.values() {
+        let text = lines.get(&key.origin.file).map(Vec::as_slice);
+        let mut subject = spec_subject(key, desired, text, &file_of(&key.origin.file));
+        if let (Subject::Aws(a), Some(text)) = (&mut subject, text) {
+            point_into_policy_file(a, dir, text, key.origin.line);
+        }
+        set.subjects.push(subject);
+    }
+}
+
+/// Read what a loaded spec says about linting itself: the `cmek:ignore` comments of every
+/// file holding a key or a `lint` block, the `lint { ignore }` entries and the
+/// `lint { policies }` paths. Returns the texts read, by spec-relative file name.
+pub fn collect_spec_annotations(
+    dir: &Path,
+    desired: &Desired,
+    set: &mut InputSet,
+) -> BTreeMap<String, String> {
+    let file_of = |f: &str| display(&dir.join(f));
     let mut files: Vec<String> = desired
         .keys
         .values()
@@ -232,28 +271,23 @@ pub fn collect_desired(dir: &Path, desired: &Desired, set: &mut InputSet) {
             texts.insert(f, text);
         }
     }
+    set.policy_paths
+        .extend(desired.lint.policies.iter().map(|p| dir.join(p)));
     for ig in &desired.lint.ignores {
         let mut ig = ig.clone();
         ig.origin.file = file_of(&ig.origin.file);
         set.ignores.push(ig);
     }
-    for key in desired.keys.values() {
-        let text = texts.get(&key.origin.file).map(String::as_str);
-        let mut subject = spec_subject(key, desired, text, &file_of(&key.origin.file));
-        if let (Subject::Aws(a), Some(text)) = (&mut subject, text) {
-            point_into_policy_file(a, dir, text, key.origin.line);
-        }
-        set.subjects.push(subject);
-    }
+    texts
 }
 
 /// When the escape hatch is `policy = file("x.json")`, point statement findings into that file
 /// (only when the file still parses to the policy the spec loaded).
-fn point_into_policy_file(a: &mut AwsSubject, dir: &Path, spec_text: &str, origin_line: u32) {
-    let Some((line, _)) = policy_attribute_line(spec_text, origin_line) else {
+fn point_into_policy_file(a: &mut AwsSubject, dir: &Path, spec_lines: &[&str], origin_line: u32) {
+    let Some((line, _)) = policy_attribute_line(spec_lines, origin_line) else {
         return;
     };
-    let Some(attr) = spec_text.lines().nth(line as usize - 1) else {
+    let Some(attr) = spec_lines.get(line as usize - 1) else {
         return;
     };
     let Some(rest) = attr.split("file(\"").nth(1) else {
@@ -282,8 +316,9 @@ fn point_into_policy_file(a: &mut AwsSubject, dir: &Path, spec_text: &str, origi
 }
 
 /// The line of the `policy = ...` attribute inside the key block starting at `origin_line`.
-fn policy_attribute_line(text: &str, origin_line: u32) -> Option<(u32, u32)> {
-    for (i, line) in text.lines().enumerate().skip(origin_line as usize) {
+fn policy_attribute_line(lines: &[&str], origin_line: u32) -> Option<(u32, u32)> {
+    let from = (origin_line as usize).min(lines.len());
+    for (i, line) in lines.iter().enumerate().skip(from) {
         if line.starts_with('}') {
             return None;
         }
@@ -298,7 +333,7 @@ fn policy_attribute_line(text: &str, origin_line: u32) -> Option<(u32, u32)> {
     None
 }
 
-fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&str>, file: &str) -> Subject {
+fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&[&str]>, file: &str) -> Subject {
     let origin = Location::new(file, key.origin.line, key.origin.column);
     let address = Some(key.address.to_string());
     let orgs = vec![desired.anthropic.organization_uuid.clone()];
@@ -351,7 +386,11 @@ fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&str>, file: &str
                 key_id: None,
                 multi_region: Some(spec.multi_region),
                 rotation: Some(spec.rotation),
+                key_spec: None,
+                key_usage: None,
+                key_state: None,
                 org_uuids: orgs,
+                served: Vec::new(),
             })
         }
         KeyKind::Gcp(spec) => {
@@ -374,27 +413,39 @@ fn spec_subject(key: &KeySpec, desired: &Desired, text: Option<&str>, file: &str
                 labels: Some(labels),
                 iam,
                 binding_locations: Vec::new(),
+                purpose: None,
+                wide_bindings: Vec::new(),
                 org_uuids: orgs,
             })
         }
         KeyKind::Azure(spec) => {
             let mut tags = spec.tags.clone();
-            // Only the tags matter here; the vault id and object id are looked up in Azure.
+            // Only the tags and key operations matter here; the vault id and object id are
+            // looked up in Azure.
             let input = AzureAccessInput::from_spec(
                 spec,
                 "/subscriptions/placeholder/resourceGroups/placeholder/providers/Microsoft.KeyVault/vaults/placeholder",
                 "placeholder-object-id",
                 orgs.clone(),
             );
+            let mut key_ops = None;
             if let Ok(r) = render_azure_access(&input) {
                 tags.extend(r.tags.clone());
+                key_ops = Some(r.key_ops.clone());
             }
+            let key_type = match spec.key_type {
+                AzureKeyType::Rsa => "RSA",
+                AzureKeyType::RsaHsm => "RSA-HSM",
+            };
             Subject::Azure(AzureSubject {
                 address,
                 origin,
-                key_type: Some(spec.key_type),
+                key_type: Some(key_type.to_string()),
                 key_size: Some(spec.key_size),
+                key_ops,
                 tags: Some(tags),
+                vault: None,
+                role_assignments: Vec::new(),
                 org_uuids: orgs,
             })
         }

@@ -71,21 +71,81 @@ fn rust_rules() -> Vec<Rule> {
         rule!(aws_016_region_not_us),
         rule!(aws_017_region_not_recommended),
         rule!(aws_018_rotation_disabled),
+        rule!(aws_022_served_compartment_denied),
         rule!(az_001_key_size),
         rule!(az_002_org_tag_missing),
+        rule!(az_009_role_scope_wide),
         rule!(gcp_001_location),
         rule!(gcp_002_viewer_missing),
         rule!(gcp_003_crypto_missing),
         rule!(gcp_004_public_members),
         rule!(gcp_005_software_protection),
         rule!(gcp_006_org_label_missing),
+        rule!(gcp_009_binding_above_key),
+        rule!(gcp_011_lookalike_member),
         rule!(gen_001_unknown_operator),
     ]
 }
 
-/// The rule with `id` (case-insensitive).
+/// The built-in rule with `id` (case-insensitive).
 pub fn find(id: &str) -> Option<Rule> {
     all()
         .into_iter()
         .find(|r| r.meta.id.eq_ignore_ascii_case(id))
+}
+
+/// The rules of one run: the built-in ones plus user rules (`--policies`, `lint { policies }`),
+/// sorted by id. Ids are unique (case-insensitive).
+#[derive(Clone)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn builtin() -> RuleSet {
+        RuleSet { rules: all() }
+    }
+
+    /// The built-in rules plus `user`; a user rule reusing an existing id is an error.
+    pub fn with_user(user: &[&'static HclRule]) -> Result<RuleSet, String> {
+        let mut set = RuleSet::builtin();
+        for r in user {
+            if let Some(existing) = set.find(r.meta.id) {
+                return Err(format!(
+                    "rule id `{}` is already defined ({}); user rules need their own ids",
+                    r.meta.id,
+                    if registry_has(existing.meta.id) {
+                        "built in"
+                    } else {
+                        "by another policy file"
+                    }
+                ));
+            }
+            set.rules.push(Rule {
+                meta: r.meta,
+                check: Check::Hcl(r),
+            });
+        }
+        set.rules.sort_by_key(|r| r.meta.id);
+        Ok(set)
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.meta.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Every rule's metadata, in id order.
+    pub fn metas(&self) -> Vec<RuleMeta> {
+        self.rules.iter().map(|r| r.meta).collect()
+    }
+}
+
+fn registry_has(id: &str) -> bool {
+    find(id).is_some()
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::policy::aws::PolicyDocument;
 use crate::policy::gcp::iam::IamPolicy;
-use crate::spec::model::{AzureKeyType, GcpProtectionLevel, Platform};
+use crate::spec::model::{GcpProtectionLevel, Platform};
 
 use super::finding::Location;
 
@@ -59,8 +59,25 @@ pub struct AwsSubject {
     pub key_id: Option<String>,
     pub multi_region: Option<bool>,
     pub rotation: Option<bool>,
+    /// `SYMMETRIC_DEFAULT`, ... when the input says (Terraform plans, live keys).
+    pub key_spec: Option<String>,
+    /// `ENCRYPT_DECRYPT`, ... when the input says.
+    pub key_usage: Option<String>,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, ... for live keys (and `is_enabled` in
+    /// Terraform plans).
+    pub key_state: Option<String>,
     /// The organization UUIDs the key must be bound to (spec or `--org-uuid`).
     pub org_uuids: Vec<String>,
+    /// Workspaces the key is or was attached to, with their compartments (`--live`: from the
+    /// state's history and the Admin API); empty when unknown.
+    pub served: Vec<ServedCompartment>,
+}
+
+/// A workspace a key serves or served, and its compartment UUID.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServedCompartment {
+    pub workspace_id: String,
+    pub compartment_uuid: String,
 }
 
 impl AwsSubject {
@@ -88,7 +105,24 @@ pub struct GcpSubject {
     pub iam: Option<IamPolicy>,
     /// Locations of the IAM policy's bindings, in order, when it came from a file.
     pub binding_locations: Vec<Location>,
+    /// `ENCRYPT_DECRYPT`, ... when the input says (Terraform plans).
+    pub purpose: Option<String>,
+    /// Grants to Anthropic's service account made above the key (project or key ring), which
+    /// the docs do not accept (Terraform plans).
+    pub wide_bindings: Vec<WideBinding>,
     pub org_uuids: Vec<String>,
+}
+
+/// An IAM grant to a member on a resource that contains the key (project, key ring).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WideBinding {
+    /// `project` or `key ring`.
+    pub level: &'static str,
+    /// The Terraform address of the grant.
+    pub resource: String,
+    pub role: String,
+    pub member: String,
+    pub location: Location,
 }
 
 impl GcpSubject {
@@ -100,14 +134,46 @@ impl GcpSubject {
     }
 }
 
-/// An Azure Key Vault key from a spec.
+/// An Azure Key Vault key (from a spec or a Terraform plan), with its vault and the role
+/// assignments that reach it when the input says.
 #[derive(Debug, Clone)]
 pub struct AzureSubject {
     pub address: Option<String>,
     pub origin: Location,
-    pub key_type: Option<AzureKeyType>,
+    /// `RSA`, `RSA-HSM`, `EC`, `oct-HSM`, ... verbatim.
+    pub key_type: Option<String>,
     pub key_size: Option<u32>,
+    /// Permitted key operations (`wrapKey`, ...), when the input says (the spec renders
+    /// exactly wrap/unwrap).
+    pub key_ops: Option<Vec<String>>,
     /// All tags the key will carry (spec tags plus the org tag cmek adds), when known.
     pub tags: Option<BTreeMap<String, String>>,
+    pub vault: Option<AzureVault>,
+    /// Role assignments whose scope contains the key.
+    pub role_assignments: Vec<AzureRoleGrant>,
     pub org_uuids: Vec<String>,
+}
+
+/// The vault holding an Azure key, as far as the input says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AzureVault {
+    /// Terraform address (`azurerm_key_vault.cmek`) or vault URI.
+    pub name: String,
+    pub location: Location,
+    pub rbac_authorization: Option<bool>,
+    pub purge_protection: Option<bool>,
+    pub public_network_access: Option<bool>,
+    /// `network_acls.default_action` (`Allow` or `Deny`).
+    pub network_default_action: Option<String>,
+}
+
+/// A role assignment that reaches a key, and how wide its scope is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AzureRoleGrant {
+    pub resource: String,
+    pub role: String,
+    /// `key`, `vault`, `resource group`, `subscription`, `management group` or `unknown`.
+    pub scope_level: &'static str,
+    pub scope: String,
+    pub location: Location,
 }

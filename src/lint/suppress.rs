@@ -1,10 +1,9 @@
-//! Suppressions: `# cmek:ignore RULE-ID reason` (or `// cmek:ignore ...`) on the finding's line
-//! or the line above, and `lint { ignore { rule, address, reason } }` in the spec. A reason is
+//! Suppressions: `# cmek:ignore RULE-ID reason` (or `// cmek:ignore ...`) on the finding's line,
+//! the line above it, or the line above the key block the finding is about, and `lint { ignore { rule, address, reason } }` in the spec. A reason is
 //! required; rules with `suppressible = false` cannot be silenced. Refused suppressions become
 //! notes in the report.
 
 use super::finding::{Finding, Location, Suppression};
-use super::registry;
 use crate::spec::model::LintIgnore;
 
 /// One `cmek:ignore` comment.
@@ -40,21 +39,24 @@ pub fn parse_comments(file: &str, text: &str) -> Vec<IgnoreComment> {
     out
 }
 
-/// Decide whether `finding` is suppressed by a comment or config entry. Returns the
-/// suppression, and pushes a note for each refused one.
+/// Decide whether `finding` (of a rule that is `suppressible` or not, about the subject whose
+/// block starts at `block`) is suppressed by a comment or config entry. A comment applies to
+/// its own line, the line below it, and, when written on the line above a block, to every
+/// finding about that block. Returns the suppression, and pushes a note for each refused one.
 pub fn apply(
     finding: &Finding,
+    block: &Location,
+    suppressible: bool,
     comments: &[IgnoreComment],
     config: &[LintIgnore],
     notes: &mut Vec<String>,
 ) -> Option<Suppression> {
-    let suppressible = registry::find(finding.rule_id).is_none_or(|r| r.meta.suppressible);
     let line = finding.location.line;
     for c in comments {
-        if !c.rule.eq_ignore_ascii_case(finding.rule_id)
-            || c.location.file != finding.location.file
-            || !(c.location.line == line || c.location.line + 1 == line)
-        {
+        let on_line = c.location.file == finding.location.file
+            && (c.location.line == line || c.location.line + 1 == line);
+        let on_block = c.location.file == block.file && c.location.line + 1 == block.line;
+        if !c.rule.eq_ignore_ascii_case(finding.rule_id) || !(on_line || on_block) {
             continue;
         }
         if c.reason.is_empty() {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::lint::finding::{Finding, Report, Severity};
+use crate::lint::finding::{Finding, Report, RuleMeta, Severity};
 use crate::lint::registry;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -37,29 +37,52 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(s) = &f.suppressed {
         r["suppressions"] = json!([{
             "kind": if s.kind == "comment" { "inSource" } else { "external" },
+            "status": "accepted",
             "justification": s.reason,
         }]);
     }
     r
 }
 
+/// The rules of the run (built-in ones when the report does not say).
+pub(crate) fn rules_of(report: &Report) -> Vec<RuleMeta> {
+    if report.rules.is_empty() {
+        registry::all().iter().map(|r| r.meta).collect()
+    } else {
+        report.rules.clone()
+    }
+}
+
+/// The first paragraph of a rule's "What it does" section.
+fn what_it_does(docs: &str) -> String {
+    docs.lines()
+        .skip_while(|l| !l.starts_with("## What it does"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_string()
+}
+
 pub fn render(report: &Report) -> String {
-    let rules = registry::all();
+    let rules = rules_of(report);
     let rule_meta: Vec<Value> = rules
         .iter()
-        .map(|r| {
+        .map(|m| {
             json!({
-                "id": r.meta.id,
-                "shortDescription": { "text": r.meta.summary },
-                "fullDescription": { "text": r.meta.docs.lines().skip(1).take_while(|l| !l.starts_with("## ")).collect::<Vec<_>>().join(" ").trim() },
-                "help": { "text": r.meta.remedy, "markdown": r.meta.docs },
-                "helpUri": r.meta.help_uri(),
-                "defaultConfiguration": { "level": level(r.meta.severity) },
-                "properties": { "suppressible": r.meta.suppressible, "source": format!("domain/anthropic-cmek.md {}", r.meta.section) },
+                "id": m.id,
+                "shortDescription": { "text": m.summary },
+                "fullDescription": { "text": what_it_does(m.docs) },
+                "help": { "text": m.remedy, "markdown": m.docs },
+                "helpUri": m.help_uri(),
+                "defaultConfiguration": { "level": level(m.severity) },
+                "properties": { "suppressible": m.suppressible, "source": m.source() },
             })
         })
         .collect();
-    let index = |id: &str| rules.iter().position(|r| r.meta.id == id);
+    let index = |id: &str| rules.iter().position(|m| m.id == id);
     let results: Vec<Value> = report
         .findings
         .iter()

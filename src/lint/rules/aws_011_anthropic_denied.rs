@@ -8,9 +8,10 @@ use super::{Hit, aws_policy};
 use crate::lint::facts::{Ctx, anthropic_allows, values_of};
 use crate::lint::finding::{RuleMeta, Severity};
 use crate::lint::subject::Subject;
+use crate::policy::aws::eval::CompiledPolicy;
 use crate::policy::render::aws::AwsAccessInput;
 use crate::policy::render::is_bare_lowercase_uuid;
-use crate::policy::simulate::{Expected, simulate_aws_policy};
+use crate::policy::simulate::{Expected, aws_requests_for_era, simulate, simulate_aws_policy};
 use crate::spec::model::Platform;
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -82,8 +83,16 @@ pub fn check(s: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
     } else {
         format!("arn:aws:kms:{region}:{account}:key/{key_id}")
     };
-    let Ok(report) = simulate_aws_policy(doc, &input, &key_arn) else {
-        return;
+    // Anthropic's requests as the docs era of this run describes them (`--docs-era`).
+    let report = match cx.era {
+        Some(era) => match aws_requests_for_era(&input, &key_arn, era) {
+            Ok(requests) => simulate(&CompiledPolicy::new(doc), &requests),
+            Err(_) => return,
+        },
+        None => match simulate_aws_policy(doc, &input, &key_arn) {
+            Ok(r) => r,
+            Err(_) => return,
+        },
     };
     // One finding per set of deciding statements, so a Deny that blocks three requests is one
     // finding that names them.

@@ -27,8 +27,10 @@ pub fn check(s: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
     let Some((a, doc)) = aws_policy(s) else {
         return;
     };
-    if a.platform == Platform::ClaudePlatformAws {
-        return; // validated at attach with the workspace's compartment
+    if a.platform == Platform::ClaudePlatformAws || !cx.all_zeros_required() {
+        // Validated at attach with the workspace's compartment; or the June 2026 docs
+        // (`--docs-era june_2026`), when validation sent the workspace's compartment.
+        return;
     }
     let comp_key = crate::lint::facts::context_condition_key(&cx.ids.aws.compartment_context_key);
     let zeros = cx.ids.aws.validation_compartment.as_str();

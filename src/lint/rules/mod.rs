@@ -24,14 +24,18 @@ pub mod aws_015_multi_region;
 pub mod aws_016_region_not_us;
 pub mod aws_017_region_not_recommended;
 pub mod aws_018_rotation_disabled;
+pub mod aws_022_served_compartment_denied;
 pub mod az_001_key_size;
 pub mod az_002_org_tag_missing;
+pub mod az_009_role_scope_wide;
 pub mod gcp_001_location;
 pub mod gcp_002_viewer_missing;
 pub mod gcp_003_crypto_missing;
 pub mod gcp_004_public_members;
 pub mod gcp_005_software_protection;
 pub mod gcp_006_org_label_missing;
+pub mod gcp_009_binding_above_key;
+pub mod gcp_011_lookalike_member;
 pub mod gen_001_unknown_operator;
 
 /// One problem, before the engine adds the rule's metadata and the subject's address.
