@@ -106,7 +106,8 @@ fn targets_are_the_keys_in_state_joined_with_spec_and_registrations() {
         quickstart.key_ref,
         cmek::providers::KeyRef::Aws {
             region: "us-west-2".into(),
-            key: ARN.into()
+            key: ARN.into(),
+            read_tags: false,
         }
     );
     assert_eq!(

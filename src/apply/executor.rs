@@ -450,7 +450,7 @@ impl<'a> Shared<'a> {
                     PlannedProviderConfig::Known { config } => config.clone(),
                     PlannedProviderConfig::FromCreatedKey { key } => {
                         match cx.key_ref_of(action, key)? {
-                            KeyRef::Aws { region, key } => ProviderConfig::Aws {
+                            KeyRef::Aws { region, key, .. } => ProviderConfig::Aws {
                                 kms_arn: key,
                                 region: Some(region),
                             },

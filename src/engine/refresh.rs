@@ -184,14 +184,20 @@ pub fn key_ref(desired: &Desired, address: &Address, remote_id: &str) -> KeyRef 
         .strip_prefix("arn:")
         .and_then(|rest| rest.split(':').nth(2))
         .filter(|r| !r.is_empty());
-    let region = match (arn_region, desired.keys.get(address).map(|k| &k.kind)) {
+    let spec = match desired.keys.get(address).map(|k| &k.kind) {
+        Some(KeyKind::Aws(a)) => Some(a),
+        _ => None,
+    };
+    let region = match (arn_region, spec) {
         (Some(r), _) => r.to_string(),
-        (None, Some(KeyKind::Aws(a))) => a.region.clone(),
-        (None, _) => "us-east-2".to_string(),
+        (None, Some(a)) => a.region.clone(),
+        (None, None) => "us-east-2".to_string(),
     };
     KeyRef::Aws {
         region,
         key: remote_id.to_string(),
+        // Tags are read only where the spec manages some (see `KeyRef::Aws::read_tags`).
+        read_tags: spec.is_some_and(|a| !a.tags.is_empty()),
     }
 }
 

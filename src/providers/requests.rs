@@ -26,7 +26,16 @@ pub const CLIENT_TOKEN_TAG: &str = "cmek-client-token";
 #[serde(tag = "cloud", rename_all = "lowercase")]
 pub enum KeyRef {
     /// `key` is a key ARN (preferred), a key id, or an `alias/...` name.
-    Aws { region: String, key: String },
+    Aws {
+        region: String,
+        key: String,
+        /// Whether a refresh also reads the key's tags (one `ListResourceTags` call more per
+        /// key). Only a spec that declares tags needs them: cmek adds and updates tags but
+        /// never removes any, so tags the spec does not name are not its business, and a
+        /// refresh of untagged keys stays at 3 calls per key.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        read_tags: bool,
+    },
     /// The crypto key's full resource name.
     Gcp { name: String },
     /// `vault_uri` with a trailing `/`.
@@ -57,6 +66,7 @@ impl KeyRef {
             ObservedKey::Aws(k) => KeyRef::Aws {
                 region: k.region.clone(),
                 key: k.arn.clone(),
+                read_tags: !k.tags.is_empty(),
             },
             ObservedKey::Gcp(k) => KeyRef::Gcp {
                 name: k.name.clone(),

@@ -1,7 +1,7 @@
 //! `impl KeyProvider for AwsKms`: the engine's cloud-neutral interface on the AWS adapter.
 //!
 //! Reads cost the adapter's budget: at most 3 calls per key (DescribeKey, GetKeyPolicy,
-//! GetKeyRotationStatus) plus one ListResourceTags per key, and one paged ListAliases per region
+//! GetKeyRotationStatus) plus one ListResourceTags per key whose spec declares tags, and one paged ListAliases per region
 //! in the batch. Access changes are only `AccessChange::Add` (not applicable to AWS key
 //! policies) or a `SafetyCheckedUpdate` whose target is checked before anything is sent.
 //! Verification wraps with `Encrypt`/`Decrypt` under the encryption context Anthropic sends.
@@ -127,7 +127,7 @@ pub fn observed_from_snapshot(
 
 fn aws_ref(key: &KeyRef) -> Result<(&str, &str), ProviderError> {
     match key {
-        KeyRef::Aws { region, key } => Ok((region, key)),
+        KeyRef::Aws { region, key, .. } => Ok((region, key)),
         other => Err(ProviderError::invalid_request(
             "AWS KMS",
             format!("{} is not an AWS key", other.id()),
@@ -149,16 +149,20 @@ impl AwsKms {
         &self,
         key: &str,
         aliases: &[AwsAlias],
+        read_tags: bool,
     ) -> Result<Option<ObservedKey>, ProviderError> {
         let snapshot = match self.refresh_key(key).await {
             Ok(s) => s,
             Err(AwsError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(provider_error(e, key)),
         };
-        let tags = self
-            .list_tags(&snapshot.arn)
-            .await
-            .map_err(|e| provider_error(e, key))?;
+        let tags = if read_tags {
+            self.list_tags(&snapshot.arn)
+                .await
+                .map_err(|e| provider_error(e, key))?
+        } else {
+            Default::default()
+        };
         Ok(Some(ObservedKey::Aws(observed_from_snapshot(
             snapshot, tags, aliases,
         )?)))
@@ -169,7 +173,7 @@ impl AwsKms {
             .list_aliases()
             .await
             .map_err(|e| provider_error(e, arn))?;
-        self.read_one(arn, &aliases)
+        self.read_one(arn, &aliases, true)
             .await?
             .ok_or_else(|| ProviderError::not_found("kms:DescribeKey", arn))
     }
@@ -208,12 +212,21 @@ impl KeyProvider for AwsKms {
         let aliases = &aliases;
         let futures = refs.iter().map(|r| async move {
             let (region, key) = aws_ref(r)?;
+            let read_tags = matches!(
+                r,
+                KeyRef::Aws {
+                    read_tags: true,
+                    ..
+                }
+            );
             let region_aliases = match aliases.get(region) {
                 Some(Ok(list)) => list.clone(),
                 Some(Err(e)) => return Err(e.clone()),
                 None => Arc::new(Vec::new()),
             };
-            self.for_region(region).read_one(key, &region_aliases).await
+            self.for_region(region)
+                .read_one(key, &region_aliases, read_tags)
+                .await
         });
         run_bounded(futures, self.concurrency(), |done, total| {
             progress(done, total)
@@ -287,6 +300,7 @@ impl KeyProvider for AwsKms {
                 &KeyRef::Aws {
                     region: region.clone(),
                     key: created.arn.clone(),
+                    read_tags: false,
                 },
                 rotation,
             )
@@ -298,6 +312,7 @@ impl KeyProvider for AwsKms {
                 &KeyRef::Aws {
                     region: region.clone(),
                     key: created.arn.clone(),
+                    read_tags: false,
                 },
                 alias,
             )
