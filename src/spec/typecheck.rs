@@ -320,7 +320,15 @@ impl Checker<'_> {
             let Some(Value::String(id)) = b.attr("id").and_then(|a| a.value.clone()) else {
                 continue;
             };
-            if !targets_key {
+            // One error per id: what the import-id check (`spec::imports`) already refuses
+            // (a multi-region or malformed ARN) is not reported a second time here.
+            let already_refused = crate::spec::imports::check_id(
+                ObjectKind::Key(Cloud::Aws),
+                &id,
+                Platform::ClaudePlatformAws,
+            )
+            .is_err();
+            if !targets_key || already_refused {
                 continue;
             }
             if let Err(v) = platform_rules::platform_aws_key_reference(&id, home) {
