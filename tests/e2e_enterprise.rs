@@ -6,9 +6,9 @@
 //! trip, simulation, Anthropic's validate) still run; the validated registration becomes the
 //! organization's key, and from then on it is protected like an attached key.
 
-mod e2e_platform_support;
+mod sandbox_cli;
 
-use e2e_platform_support::*;
+use sandbox_cli::*;
 
 #[test]
 fn apply_registers_verifies_and_converges() {

@@ -7,9 +7,9 @@
 //! are identified by KMS key ARN, not `ekey_`"; "the key must be in the same AWS account and
 //! region as the workspace"; "alias ARNs are rejected".
 
-mod e2e_platform_support;
+mod sandbox_cli;
 
-use e2e_platform_support::*;
+use sandbox_cli::*;
 
 const WORKSPACE: &str = "wrkspc_01Jwc9QeWJKY40uvSwMFLZDe1f";
 

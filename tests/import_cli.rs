@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use cmek::anthropic::api_key::ApiKey;
 use cmek::anthropic::client::{AdminClient, ClientOptions};
@@ -20,44 +21,17 @@ use cmek::sandbox::kms::identity::{SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_A
 use cmek::sandbox::log::RequestLog;
 use cmek::sandbox::world::SandboxWorld;
 
-const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+mod sandbox_cli;
+use sandbox_cli::{ORG, cmek, redact, spec_path};
+
+fn quickstart() -> tempfile::TempDir {
+    sandbox_cli::example("quickstart")
+}
+
 const RESEARCH: &str = "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ";
 const SUPPORT: &str = "wrkspc_01JwfJBd0Kh8oOOL8dKLzdocJ2";
 const ALIAS: &str = "alias/anthropic-cmek-quickstart";
 const ANTHROPIC_ROLE: &str = "arn:aws:iam::915198916910:role/anthropic-cmek-client-us";
-
-fn quickstart() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let entry = entry.unwrap();
-        if entry.path().extension().is_some_and(|e| e == "hcl") {
-            std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
-        }
-    }
-    tmp
-}
-
-fn cmek(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("cmek")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("ANTHROPIC_ADMIN_API_KEY")
-        .env("NO_COLOR", "1")
-        .arg("--sandbox")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn spec_path(dir: &Path) -> PathBuf {
-    dir.join("main.cmek.hcl")
-}
 
 fn state_path(dir: &Path) -> PathBuf {
     dir.join("cmek.state.json")
@@ -70,56 +44,6 @@ fn state(dir: &Path) -> serde_json::Value {
 /// The state file's bytes, or `None` when there is none.
 fn state_bytes(dir: &Path) -> Option<Vec<u8>> {
     std::fs::read(state_path(dir)).ok()
-}
-
-/// Replaces generated ids (key ids, `ekey_` ids, UUIDs other than the org and all-zeros) with
-/// stable placeholders, so snapshots hold only what is deterministic.
-fn redact(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let mut l = line.to_string();
-        for (prefix, len, name) in [("ekey_", 24, "ekey_[ID]"), ("key/", 36, "key/[ID]")] {
-            let mut from = 0;
-            while let Some(i) = l[from..].find(prefix).map(|i| i + from) {
-                let end = (i + prefix.len() + len).min(l.len());
-                let body = &l[i + prefix.len()..end];
-                if body.len() < len || !body.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                {
-                    from = i + prefix.len();
-                    continue;
-                }
-                l.replace_range(i..end, name);
-                from = i + name.len();
-            }
-        }
-        out.push_str(&redact_uuids(&l));
-        out.push('\n');
-    }
-    out
-}
-
-fn redact_uuids(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while !rest.is_empty() {
-        let candidate = rest.get(..36).filter(|c| uuid::Uuid::try_parse(c).is_ok());
-        match candidate {
-            Some(u) => {
-                if u == ORG || u == "00000000-0000-0000-0000-000000000000" {
-                    out.push_str(u);
-                } else {
-                    out.push_str("[uuid]");
-                }
-                rest = &rest[36..];
-            }
-            None => {
-                let c = rest.chars().next().unwrap();
-                out.push(c);
-                rest = &rest[c.len_utf8()..];
-            }
-        }
-    }
-    out
 }
 
 fn snapshot(name: &str, text: &str) {

@@ -10,42 +10,19 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use cmek::sandbox::kms::identity::{SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
 use cmek::sandbox::world::SandboxWorld;
 
-const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
-const ORG_UPPER: &str = "4F1C2D3E-5A6B-4C7D-8E9F-0A1B2C3D4E5F";
+mod sandbox_cli;
+use sandbox_cli::cmek;
 
 fn quickstart() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let entry = entry.unwrap();
-        if entry.path().extension().is_some_and(|e| e == "hcl") {
-            std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
-        }
-    }
-    tmp
+    sandbox_cli::example("quickstart")
 }
 
-fn cmek(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("cmek")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("ANTHROPIC_ADMIN_API_KEY")
-        .env("NO_COLOR", "1")
-        .arg("--sandbox")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+const ORG_UPPER: &str = "4F1C2D3E-5A6B-4C7D-8E9F-0A1B2C3D4E5F";
 
 fn key_arn(dir: &Path) -> String {
     let state: serde_json::Value =

@@ -12,8 +12,9 @@ use crate::engine::session::{Session, SessionError, SessionOptions};
 use crate::plan::render::{json, markdown, text};
 use crate::plan::{Plan, plan_exit_code};
 
-/// Default of `--parallelism` (Terraform's default too).
-pub const DEFAULT_PARALLELISM: usize = 10;
+/// Default of `--parallelism`: refresh reads up to 16 keys at once (issue #6), and apply uses
+/// the same bound so one flag means one thing.
+pub const DEFAULT_PARALLELISM: usize = crate::providers::DEFAULT_CONCURRENCY;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

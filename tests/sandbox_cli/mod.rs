@@ -1,6 +1,7 @@
-//! Shared by `tests/e2e_platform_aws.rs` and `tests/e2e_enterprise.rs`: a temp copy of an
-//! example's spec files, the real `cmek` binary run with `--sandbox`, the sandbox's request log
-//! and state files, and redaction of generated ids for snapshots.
+//! Shared by the tests that drive the real `cmek` binary against the sandbox (`e2e_platform_aws`,
+//! `e2e_enterprise`, `import_cli`, `lint_live`, `verify_cli`): a temp copy of an example's spec
+//! files, `cmek --sandbox` runs, the sandbox's request log and state files, and redaction of
+//! generated ids for snapshots.
 
 #![allow(dead_code)]
 
@@ -92,6 +93,8 @@ pub fn assert_read_only(what: &str, entries: &[RequestLogEntry]) {
 }
 
 /// Replaces generated ids (key ids, ekey ids, lineages, compartments) with placeholders.
+/// Generated ids (`ekey_…`, `key/…`, UUIDs other than the org's and the all-zeros one) become
+/// placeholders; text that only looks like an id prefix is left alone.
 pub fn redact(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
@@ -100,6 +103,12 @@ pub fn redact(text: &str) -> String {
             let mut from = 0;
             while let Some(i) = l[from..].find(prefix).map(|i| i + from) {
                 let end = (i + prefix.len() + len).min(l.len());
+                let body = &l[i + prefix.len()..end];
+                if body.len() < len || !body.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    from = i + prefix.len();
+                    continue;
+                }
                 l.replace_range(i..end, name);
                 from = i + name.len();
             }
