@@ -4,42 +4,17 @@
 
 use std::path::Path;
 
-use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
-use cmek::sandbox::kms::identity::{SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
-use cmek::sandbox::world::SandboxWorld;
-
 mod sandbox_cli;
-use sandbox_cli::cmek;
+use sandbox_cli::{as_sandbox_admin, cmek};
 
 fn quickstart() -> tempfile::TempDir {
     sandbox_cli::example("quickstart")
 }
 
-const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
-
 /// Change the key behind cmek's back, as the sandbox admin: rewrite its policy with `edit`,
 /// then disable it when `disable`.
 fn drift(dir: &Path, arn: &str, edit: impl Fn(&str) -> String, disable: bool) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let world = SandboxWorld::start(dir, ORG, &[]).await.unwrap();
-        let config = aws_sdk_kms::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-2"))
-            .endpoint_url(world.endpoints().kms_url.clone())
-            .credentials_provider(Credentials::new(
-                SANDBOX_ADMIN_ACCESS_KEY_ID,
-                SANDBOX_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
-            .build();
-        let client = aws_sdk_kms::Client::from_conf(config);
+    as_sandbox_admin(dir, |client| async move {
         let policy = client
             .get_key_policy()
             .key_id(arn)
@@ -60,7 +35,6 @@ fn drift(dir: &Path, arn: &str, edit: impl Fn(&str) -> String, disable: bool) {
         if disable {
             client.disable_key().key_id(arn).send().await.unwrap();
         }
-        world.shutdown().await.unwrap();
     });
 }
 

@@ -7,6 +7,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod sandbox_cli;
+use sandbox_cli::as_sandbox_admin;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
@@ -137,41 +140,6 @@ fn output_does_not_depend_on_the_directory_it_runs_from() {
             .unwrap()
             .contains(abs)
     );
-}
-
-/// Runs `f` with an SDK client acting as the sandbox admin against the saved sandbox world of
-/// `dir` (out-of-band changes, as someone with console access would make them).
-fn as_sandbox_admin<F, Fut>(dir: &Path, f: F)
-where
-    F: FnOnce(aws_sdk_kms::Client) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
-    use cmek::sandbox::kms::identity::{SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let world = cmek::sandbox::world::SandboxWorld::start(dir, ORG, &[])
-            .await
-            .unwrap();
-        let config = aws_sdk_kms::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-2"))
-            .endpoint_url(world.endpoints().kms_url.clone())
-            .credentials_provider(Credentials::new(
-                SANDBOX_ADMIN_ACCESS_KEY_ID,
-                SANDBOX_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
-            .build();
-        f(aws_sdk_kms::Client::from_conf(config)).await;
-        world.shutdown().await.unwrap();
-    });
 }
 
 const ORG: &str = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";

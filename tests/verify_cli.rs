@@ -10,12 +10,8 @@
 
 use std::path::Path;
 
-use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
-use cmek::sandbox::kms::identity::{SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY};
-use cmek::sandbox::world::SandboxWorld;
-
 mod sandbox_cli;
-use sandbox_cli::cmek;
+use sandbox_cli::{as_sandbox_admin, cmek};
 
 fn quickstart() -> tempfile::TempDir {
     sandbox_cli::example("quickstart")
@@ -102,36 +98,6 @@ fn redact_uuids(line: &str) -> String {
 fn snapshot(name: &str, text: &str) {
     insta::with_settings!({ snapshot_path => "../snapshots/verify", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!(name, text);
-    });
-}
-
-/// Runs `f` with an SDK client acting as the sandbox admin against the saved sandbox world.
-fn as_sandbox_admin<F, Fut>(dir: &Path, f: F)
-where
-    F: FnOnce(aws_sdk_kms::Client) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let world = SandboxWorld::start(dir, ORG, &[]).await.unwrap();
-        let config = aws_sdk_kms::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-2"))
-            .endpoint_url(world.endpoints().kms_url.clone())
-            .credentials_provider(Credentials::new(
-                SANDBOX_ADMIN_ACCESS_KEY_ID,
-                SANDBOX_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
-            .build();
-        f(aws_sdk_kms::Client::from_conf(config)).await;
-        world.shutdown().await.unwrap();
     });
 }
 

@@ -148,3 +148,36 @@ pub fn snapshot(name: &str, text: &str) {
         insta::assert_snapshot!(name, redact(text));
     });
 }
+
+/// Runs `f` with an AWS SDK client acting as the sandbox admin against the world saved in `dir`:
+/// how tests change keys behind cmek's back.
+pub fn as_sandbox_admin<F, Fut>(dir: &Path, f: F)
+where
+    F: FnOnce(aws_sdk_kms::Client) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let world = cmek::sandbox::world::SandboxWorld::start(dir, ORG, &[])
+            .await
+            .unwrap();
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+            .region(aws_sdk_kms::config::Region::new("us-east-2"))
+            .endpoint_url(world.endpoints().kms_url.clone())
+            .credentials_provider(aws_sdk_kms::config::Credentials::new(
+                cmek::sandbox::kms::identity::SANDBOX_ADMIN_ACCESS_KEY_ID,
+                cmek::sandbox::kms::identity::SANDBOX_SECRET_ACCESS_KEY,
+                None,
+                None,
+                "test",
+            ))
+            .build();
+        f(aws_sdk_kms::Client::from_conf(config)).await;
+        world.shutdown().await.unwrap();
+    });
+}
