@@ -301,4 +301,25 @@ fn show_reads_the_configured_state_backend_and_saved_plans() {
         &["show", "state", "--dir", dir.to_str().unwrap()],
     );
     assert_eq!(code, 0);
+
+    // The `state` commands read and replace the same configured file.
+    let (code, listed, err) = cmek(dir, &["state", "list", "."]);
+    assert_eq!(code, 0, "{err}");
+    assert!(listed.contains("key.aws.quickstart"), "{listed}");
+    let (code, shown, err) = cmek(dir, &["state", "show", "workspace.research", "."]);
+    assert_eq!(code, 0, "{err}");
+    assert!(shown.contains("workspace.research"), "{shown}");
+    let (code, pulled, err) = cmek(dir, &["state", "pull", "."]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(dir.join("pulled.json"), &pulled).unwrap();
+    let (code, out, err) = cmek(dir, &["state", "push", "pulled.json", "."]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("state/prod.json"), "{out}");
+    assert!(!dir.join("cmek.state.json").exists());
+
+    // A spec that does not load is an error, not a guess at the default path.
+    std::fs::write(dir.join("broken.cmek.hcl"), "key \"aws\" {\n").unwrap();
+    let (code, _, err) = cmek(dir, &["state", "list", "."]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot read the spec"), "{err}");
 }

@@ -5,10 +5,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::engine::session::{SessionError, load_spec};
+use crate::engine::session::local_state_path;
 use crate::exit;
 use crate::plan::render::{json, text};
-use crate::spec::model::BackendConfig;
 use crate::state::LocalBackend;
 
 #[derive(Debug, clap::Args)]
@@ -26,20 +25,7 @@ pub struct Args {
 
 fn show(args: &Args) -> Result<String, String> {
     if args.what == "state" {
-        let desired = load_spec(&args.dir, &[], &[]).map_err(|e| match e {
-            SessionError::Spec(rendered) => format!(
-                "cannot read the spec in {} to find its state backend:\n{}",
-                args.dir.display(),
-                rendered.trim_end()
-            ),
-            SessionError::Other(m) => m,
-        })?;
-        let path = match &desired.backend {
-            BackendConfig::Local { path } => args.dir.join(path),
-            BackendConfig::S3 { .. } => {
-                return Err("the s3 state backend is not supported by show yet".into());
-            }
-        };
+        let path = local_state_path(&args.dir)?;
         let state = LocalBackend::new(&path)
             .read_sync()
             .map_err(|e| e.to_string())?

@@ -1,4 +1,5 @@
-//! `cmek state list|show|pull|push`: inspect the state and move it between backends.
+//! `cmek state list|show|pull|push`: inspect the state and move it between backends. The state
+//! file is the one the directory's spec configures (`engine::session::local_state_path`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use crate::address::Address;
+use crate::engine::session::local_state_path;
 use crate::exit;
 use crate::state::{self, StateBackend, StateError};
 
@@ -87,24 +89,25 @@ pub(crate) fn block_on<F: std::future::Future<Output = Result<(), String>>>(
         .block_on(f)
 }
 
-fn read_local(dir: &Path) -> Result<Option<state::State>, String> {
-    state::LocalBackend::new(state::locate(dir))
+fn read_local(path: &Path) -> Result<Option<state::State>, String> {
+    state::LocalBackend::new(path)
         .read_sync()
         .map_err(|e| e.to_string())
 }
 
 fn list(dir: &Path) -> Result<(), String> {
-    match read_local(dir)? {
+    let path = local_state_path(dir)?;
+    match read_local(&path)? {
         Some(s) => print!("{}", state::render::list(&s)),
-        None => eprintln!("no state at {}", state::locate(dir).display()),
+        None => eprintln!("no state at {}", path.display()),
     }
     Ok(())
 }
 
 fn show(address: &str, dir: &Path) -> Result<(), String> {
     let address = Address::parse(address).map_err(|e| e.to_string())?;
-    let path = state::locate(dir);
-    let s = read_local(dir)?.ok_or_else(|| format!("no state at {}", path.display()))?;
+    let path = local_state_path(dir)?;
+    let s = read_local(&path)?.ok_or_else(|| format!("no state at {}", path.display()))?;
     match state::render::show(&s, &address) {
         Some(text) => {
             print!("{text}");
@@ -131,8 +134,8 @@ fn show(address: &str, dir: &Path) -> Result<(), String> {
 }
 
 fn pull(dir: &Path) -> Result<(), String> {
-    let path = state::locate(dir);
-    let s = read_local(dir)?.ok_or_else(|| format!("no state at {}", path.display()))?;
+    let path = local_state_path(dir)?;
+    let s = read_local(&path)?.ok_or_else(|| format!("no state at {}", path.display()))?;
     let text = serde_json::to_string_pretty(&s.to_json_value())
         .map_err(|e| format!("cannot encode state: {e}"))?;
     println!("{text}");
@@ -142,7 +145,7 @@ fn pull(dir: &Path) -> Result<(), String> {
 async fn push(file: &Path, dir: &Path, force: bool, lock_timeout: Duration) -> Result<(), String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let mut pushed = state::parse_state(file, &bytes).map_err(|e| e.to_string())?;
-    let backend = state::LocalBackend::new(state::locate(dir));
+    let backend = state::LocalBackend::new(local_state_path(dir)?);
     let lock = backend
         .lock("state push", lock_timeout)
         .await

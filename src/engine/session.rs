@@ -115,6 +115,35 @@ pub fn load_spec(
     }
 }
 
+/// The state file of config directory `dir`, for the commands that only read or replace the
+/// state (`state`, `show state`): the `backend "local" { path }` its spec sets. A directory
+/// without any `*.hcl` file (a state file kept alone, for recovery) uses the default path; a
+/// spec that does not load is an error rather than a guess, because the guess could be the
+/// wrong file.
+pub fn local_state_path(dir: &Path) -> Result<PathBuf, String> {
+    let has_spec = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read config directory {}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .any(|e| e.path().extension().is_some_and(|x| x == "hcl"));
+    if !has_spec {
+        return Ok(crate::state::locate(dir));
+    }
+    let desired = load_spec(dir, &[], &[]).map_err(|e| match e {
+        SessionError::Spec(rendered) => format!(
+            "cannot read the spec in {} to find its state backend:\n{}",
+            dir.display(),
+            rendered.trim_end()
+        ),
+        SessionError::Other(m) => m,
+    })?;
+    match &desired.backend {
+        BackendConfig::Local { path } => Ok(dir.join(path)),
+        BackendConfig::S3 { .. } => {
+            Err("the s3 state backend is not supported yet; use backend \"local\"".into())
+        }
+    }
+}
+
 /// The state backend the spec names, relative to the config directory.
 pub fn backend_for(dir: &Path, desired: &Desired) -> Result<LocalBackend, SessionError> {
     match &desired.backend {
