@@ -143,3 +143,20 @@ fn orphaned_unique_ids_are_flagged() {
     assert_eq!(orphans[0].unique_id, "AROAJQABLZS4A3QDU576Q");
     assert_eq!(orphans[0].statement.label(), "Everything");
 }
+
+/// Found by `policy_props`: statements that differ only in action case share a content key, so
+/// the canonical order must not depend on their input order.
+#[test]
+fn statements_differing_only_in_action_case_canonicalize_in_one_order() {
+    let statement = |decrypt: &str| json!({"Effect": "Allow", "Principal": "*", "NotAction": [decrypt, "kms:GenerateDataKey*"], "Resource": "*"});
+    let doc = |first: &str, second: &str| {
+        parse_policy_value(&json!({
+            "Version": "2012-10-17",
+            "Statement": [statement(first), statement(second)]
+        }))
+        .unwrap()
+    };
+    let a = doc("KMS:Decrypt", "kms:decrypt");
+    let b = doc("kms:decrypt", "KMS:Decrypt");
+    assert_eq!(canonicalize(&a), canonicalize(&b));
+}

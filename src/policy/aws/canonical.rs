@@ -3,7 +3,8 @@
 //! equal to the one cmek rendered.
 //!
 //! What canonicalization does (and why each step keeps the meaning):
-//! - statements sorted by content, then Sid (statement order never matters in IAM);
+//! - statements sorted by content, then Sid, then exact spelling (statement order never matters
+//!   in IAM);
 //! - `Principal`: `{"AWS": "*"}` anywhere becomes `"*"` (the evaluator treats both as everyone),
 //!   bare account ids become root ARNs, service names are lowercased (matched
 //!   case-insensitively), values sorted and deduplicated, types in a fixed order;
@@ -28,7 +29,16 @@ use super::principal::{is_unique_id, normalize_aws};
 /// The canonical form of `doc`.
 pub fn canonicalize(doc: &PolicyDocument) -> PolicyDocument {
     let mut statements: Vec<Statement> = doc.statements.iter().map(canonical_statement).collect();
-    statements.sort_by_cached_key(|s| (content_key(s), s.sid.clone()));
+    // The exact JSON breaks the remaining ties: statements that differ only in action case
+    // (`KMS:Decrypt` / `kms:decrypt`) share a content key, and a stable sort alone would keep
+    // their input order.
+    statements.sort_by_cached_key(|s| {
+        (
+            content_key(s),
+            s.sid.clone(),
+            statement_to_json(s).to_string(),
+        )
+    });
     PolicyDocument {
         version: doc.version.clone(),
         id: doc.id.clone(),
