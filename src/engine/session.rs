@@ -136,12 +136,9 @@ pub fn local_state_path(dir: &Path) -> Result<PathBuf, String> {
         ),
         SessionError::Other(m) => m,
     })?;
-    match &desired.backend {
-        BackendConfig::Local { path } => Ok(dir.join(path)),
-        BackendConfig::S3 { .. } => {
-            Err("the s3 state backend is not supported yet; use backend \"local\"".into())
-        }
-    }
+    backend_for(dir, &desired)
+        .map(|backend| backend.path().to_path_buf())
+        .map_err(|e| e.to_string())
 }
 
 /// The state backend the spec names, relative to the config directory.
@@ -149,7 +146,7 @@ pub fn backend_for(dir: &Path, desired: &Desired) -> Result<LocalBackend, Sessio
     match &desired.backend {
         BackendConfig::Local { path } => Ok(LocalBackend::new(dir.join(path))),
         BackendConfig::S3 { .. } => Err(SessionError::Other(
-            "the s3 state backend is not supported by plan/apply yet; use backend \"local\"".into(),
+            "the s3 state backend is not supported yet; use backend \"local\"".into(),
         )),
     }
 }
