@@ -28,6 +28,7 @@ use hcl_edit::visit_mut::VisitMut;
 use super::config::{BlockDecl, ModuleDecls, span_of};
 use super::functions;
 use super::inline_files::FileInliner;
+use super::literal;
 use super::modules;
 use super::references::{self, Dep, Node};
 use super::scan::{self, RefUse};
@@ -57,7 +58,7 @@ pub struct EvalAttr {
     pub value_span: Span,
     /// The expression as written, kept only for attributes that are not evaluated (address
     /// attributes are read from it).
-    pub expr: Option<Expression>,
+    pub expr: Option<Box<Expression>>,
     /// Files read by `file()` in this attribute.
     pub file_loads: Vec<FileId>,
 }
@@ -112,6 +113,28 @@ struct PAttr<'d> {
     bad: bool,
 }
 
+impl PAttr<'_> {
+    /// The block a reference attribute names by its bare address (`key = key.aws.prod`,
+    /// `external_key = external_key.prod`), the usual way to write one. The type checker reads
+    /// only the address ([`REF_MARKER`]) of such a value, so it is built without evaluating
+    /// the expression and without copying the block's attributes.
+    fn bare_block_reference(&self) -> Option<&Node> {
+        if !matches!(self.ty, Ty::KeyRef | Ty::ExternalKeyRef) {
+            return None;
+        }
+        let [(Dep::Node(node), r)] = self.refs.as_slice() else {
+            return None;
+        };
+        let parts = match node {
+            Node::Key(..) => 3,
+            Node::ExternalKey(_) | Node::Workspace(_) => 2,
+            _ => return None,
+        };
+        let text = scan::address_text(self.expr)?;
+        (r.parts.len() == parts && text == r.parts.join(".")).then_some(node)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct PBlock<'d> {
     file: FileId,
@@ -126,6 +149,24 @@ struct PBlock<'d> {
 }
 
 impl PBlock<'_> {
+    /// Adds the blocks whose full value an attribute of this block reads (everything it
+    /// refers to, except what [`PAttr::bare_block_reference`] needs only the address of).
+    fn collect_value_needs(&self, out: &mut BTreeSet<Node>) {
+        for a in &self.attrs {
+            if a.bare_block_reference().is_some() {
+                continue;
+            }
+            for (dep, _) in &a.refs {
+                if let Dep::Node(n) = dep {
+                    out.insert(n.clone());
+                }
+            }
+        }
+        for b in &self.blocks {
+            b.collect_value_needs(out);
+        }
+    }
+
     fn all_refs(&self) -> Vec<&(Dep, RefUse)> {
         let mut out: Vec<&(Dep, RefUse)> = self.attrs.iter().flat_map(|a| a.refs.iter()).collect();
         for b in &self.blocks {
@@ -247,7 +288,12 @@ impl Evaluator<'_> {
             }
             edges.insert(node.clone(), deps);
         }
-        // Only objects something refers to need their value built.
+        // Only objects something refers to need their value built, and an object referred to
+        // only by bare reference attributes (`key = key.aws.prod`) needs just its address.
+        let mut needs_value = BTreeSet::new();
+        for pb in nodes.values() {
+            pb.collect_value_needs(&mut needs_value);
+        }
         let referenced: BTreeSet<Node> = edges
             .values()
             .flat_map(|deps| deps.iter().map(|(n, _)| n.clone()))
@@ -310,13 +356,17 @@ impl Evaluator<'_> {
                     let (eb, failed) = self.eval_block(&inst, &pb, &st);
                     if failed {
                         st.poisoned.insert(node.clone());
-                    } else if referenced.contains(&node) || matches!(node, Node::Provider(_)) {
+                    } else if needs_value.contains(&node) || matches!(node, Node::Provider(_)) {
                         let v = self.object_value(&inst, &node, &eb);
                         if let Node::Provider(c) = &node
                             && inst.path.is_empty()
                         {
                             self.root_providers.insert(*c, v.clone());
                         }
+                        st.values.insert(node.clone(), v);
+                    } else if referenced.contains(&node)
+                        && let Some(v) = address_value(&inst, &node)
+                    {
                         st.values.insert(node.clone(), v);
                     }
                     self.blocks.push(eb);
@@ -392,14 +442,7 @@ impl Evaluator<'_> {
                 }
             }
         }
-        let addr = match node {
-            Node::Key(c, n) => Some(Address::key(*c, n.clone())),
-            Node::ExternalKey(n) => Some(Address::external_key(n.clone())),
-            Node::Workspace(n) => Some(Address::workspace(n.clone())),
-            _ => None,
-        };
-        if let Some(mut addr) = addr {
-            addr.module_path = inst.path.clone();
+        if let Some(addr) = block_address(inst, node) {
             obj.insert(REF_MARKER.to_string(), Value::String(addr.to_string()));
         }
         Value::Object(obj)
@@ -532,7 +575,7 @@ impl Evaluator<'_> {
     /// attribute failed.
     fn eval_block(&mut self, inst: &Instance, pb: &PBlock, st: &State) -> (EvalBlock, bool) {
         let mut failed = false;
-        let mut attrs = Vec::new();
+        let mut attrs = Vec::with_capacity(pb.attrs.len());
         for a in &pb.attrs {
             let (value, f, loads) = self.eval_attr(inst, a, st);
             failed |= f;
@@ -542,7 +585,7 @@ impl Evaluator<'_> {
                 failed: f,
                 key_span: a.key_span.clone(),
                 value_span: a.value_span.clone(),
-                expr: (!a.ty.is_evaluated()).then(|| a.expr.clone()),
+                expr: (!a.ty.is_evaluated()).then(|| Box::new(a.expr.clone())),
                 file_loads: loads,
             });
         }
@@ -581,6 +624,27 @@ impl Evaluator<'_> {
         }
         if a.bad {
             return (None, true, Vec::new());
+        }
+        if a.refs.is_empty()
+            && a.funcs.is_empty()
+            && let Some(v) = literal::value(a.expr)
+        {
+            return (Some(v), false, Vec::new());
+        }
+        if let Some(node) = a.bare_block_reference() {
+            // The block was evaluated first (graph order); without a value it failed.
+            let marker = st
+                .values
+                .get(node)
+                .and_then(Value::as_object)
+                .and_then(|o| o.get(REF_MARKER));
+            return match marker {
+                Some(m) => {
+                    let obj = hcl::Map::from_iter([(REF_MARKER.to_string(), m.clone())]);
+                    (Some(Value::Object(obj)), false, Vec::new())
+                }
+                None => (None, true, Vec::new()),
+            };
         }
         // Context with exactly the referenced values.
         let mut roots: BTreeMap<&str, hcl::Map<String, Value>> =
@@ -842,6 +906,25 @@ fn locate_subexpr(expr: &Expression, target: &hcl::Expression) -> Option<std::op
     let mut f = Finder { target, best: None };
     hcl_edit::visit::Visit::visit_expr(&mut f, expr);
     f.best
+}
+
+/// The address of a key, registration or workspace block of `inst`.
+fn block_address(inst: &Instance, node: &Node) -> Option<Address> {
+    let mut addr = match node {
+        Node::Key(c, n) => Address::key(*c, n.clone()),
+        Node::ExternalKey(n) => Address::external_key(n.clone()),
+        Node::Workspace(n) => Address::workspace(n.clone()),
+        _ => return None,
+    };
+    addr.module_path = inst.path.clone();
+    Some(addr)
+}
+
+/// The value of a block that is referred to only by bare reference attributes: its address.
+fn address_value(inst: &Instance, node: &Node) -> Option<Value> {
+    let addr = block_address(inst, node)?;
+    let obj = hcl::Map::from_iter([(REF_MARKER.to_string(), Value::String(addr.to_string()))]);
+    Some(Value::Object(obj))
 }
 
 fn insert_node(roots: &mut BTreeMap<&str, hcl::Map<String, Value>>, node: &Node, v: Value) {

@@ -14,6 +14,7 @@ pub mod functions;
 pub mod graph;
 pub mod imports;
 pub mod inline_files;
+pub mod literal;
 pub mod model;
 pub mod modules;
 pub mod parse;

@@ -311,7 +311,7 @@ impl Checker<'_> {
         for b in blocks.iter().filter(|b| b.ident == "import") {
             let targets_key = b
                 .attr("to")
-                .and_then(|a| a.expr.as_ref())
+                .and_then(|a| a.expr.as_deref())
                 .and_then(scan::address_text)
                 .and_then(|text| Address::parse(&text).ok())
                 // An `external_key` target is refused by the import-id check (`spec::imports`):
@@ -570,7 +570,7 @@ impl Checker<'_> {
     /// An address attribute (`removed.from`, `import.to`), read from the expression as written.
     fn address(&mut self, b: &EvalBlock, name: &str) -> Option<Address> {
         let a = b.attr(name)?;
-        let text = a.expr.as_ref().and_then(scan::address_text);
+        let text = a.expr.as_deref().and_then(scan::address_text);
         let parsed = text.as_deref().map(Address::parse);
         match parsed {
             Some(Ok(mut addr)) => {
