@@ -16,7 +16,7 @@ pub fn value(expr: &Expression) -> Option<Value> {
     Some(match expr {
         Expression::Null(_) => Value::Null,
         Expression::Bool(b) => Value::Bool(*b.value()),
-        Expression::Number(n) => Value::Number(n.value().clone()),
+        Expression::Number(n) => Value::Number(*n.value()),
         Expression::String(s) => Value::String(s.value().clone()),
         Expression::Array(items) => Value::Array(items.iter().map(value).collect::<Option<_>>()?),
         Expression::Object(obj) => {
