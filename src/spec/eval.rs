@@ -15,7 +15,7 @@
 //! A failed attribute is reported once; whatever depends on it is skipped silently, so one
 //! mistake does not produce a cascade. The results are [`EvalBlock`]s for the type checker.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use hcl::Value;
@@ -144,8 +144,7 @@ impl PAttr<'_> {
         let PExpr::Expr(expr) = &self.expr else {
             return None;
         };
-        let text = scan::address_text(expr)?;
-        (r.parts.len() == parts && text == r.parts.join(".")).then_some(node)
+        (r.parts.len() == parts && scan::is_bare_traversal(expr, &r.parts)).then_some(node)
     }
 }
 
@@ -165,7 +164,7 @@ struct PBlock<'d> {
 impl PBlock<'_> {
     /// Adds the blocks whose full value an attribute of this block reads (everything it
     /// refers to, except what [`PAttr::bare_block_reference`] needs only the address of).
-    fn collect_value_needs(&self, out: &mut BTreeSet<Node>) {
+    fn collect_value_needs(&self, out: &mut HashSet<Node>) {
         for a in &self.attrs {
             if a.bare_block_reference().is_some() {
                 continue;
@@ -204,8 +203,8 @@ pub struct Instance {
 /// Values computed so far in one instance.
 #[derive(Default)]
 struct State {
-    values: BTreeMap<Node, Value>,
-    poisoned: BTreeSet<Node>,
+    values: HashMap<Node, Value>,
+    poisoned: HashSet<Node>,
     module_outputs: BTreeMap<String, BTreeMap<String, Option<Value>>>,
 }
 
@@ -284,7 +283,7 @@ impl Evaluator<'_> {
         let mut edges: BTreeMap<Node, Vec<(Node, Span)>> = BTreeMap::new();
         for (node, pb) in &nodes {
             let mut deps = Vec::new();
-            let mut seen = BTreeSet::new();
+            let mut seen = HashSet::new();
             for (dep, r) in pb.all_refs() {
                 if let Dep::Node(n) = dep
                     && seen.insert(n.clone())
@@ -307,11 +306,11 @@ impl Evaluator<'_> {
         }
         // Only objects something refers to need their value built, and an object referred to
         // only by bare reference attributes (`key = key.aws.prod`) needs just its address.
-        let mut needs_value = BTreeSet::new();
+        let mut needs_value = HashSet::new();
         for pb in nodes.values() {
             pb.collect_value_needs(&mut needs_value);
         }
-        let referenced: BTreeSet<Node> = edges
+        let referenced: HashSet<Node> = edges
             .values()
             .flat_map(|deps| deps.iter().map(|(n, _)| n.clone()))
             .collect();

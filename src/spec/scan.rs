@@ -173,6 +173,26 @@ impl Visit for Scanner {
     }
 }
 
+/// Whether `expr` is exactly the bare traversal `parts[0].parts[1]...` (no index, splat or
+/// anything else around it). Like comparing [`address_text`] with `parts` joined by dots,
+/// without building the text.
+pub fn is_bare_traversal(expr: &Expression, parts: &[String]) -> bool {
+    let Expression::Traversal(t) = expr else {
+        return false;
+    };
+    let Expression::Variable(root) = &t.expr else {
+        return false;
+    };
+    let Some((first, rest)) = parts.split_first() else {
+        return false;
+    };
+    root.as_str() == first
+        && t.operators.len() == rest.len()
+        && t.operators.iter().zip(rest).all(|(op, part)| {
+            matches!(op.value(), TraversalOperator::GetAttr(ident) if ident.as_str() == part)
+        })
+}
+
 /// The text of a bare traversal (`workspace.legacy`, `module.m.key.aws.x`) when `expr` is one,
 /// or of a plain string literal; used for attributes that name an address without evaluating
 /// it.
@@ -230,6 +250,33 @@ mod tests {
         let s = scan(&parse("\"%{ for x in var.l }${x}%{ endfor }\""));
         let refs: Vec<String> = s.refs.iter().map(|r| r.parts.join(".")).collect();
         assert_eq!(refs, ["var.l"]);
+    }
+
+    #[test]
+    fn bare_traversals() {
+        let parts = |s: &str| s.split('.').map(String::from).collect::<Vec<_>>();
+        assert!(is_bare_traversal(
+            &parse("key.aws.prod"),
+            &parts("key.aws.prod")
+        ));
+        assert!(!is_bare_traversal(
+            &parse("key.aws.prod"),
+            &parts("key.aws")
+        ));
+        assert!(!is_bare_traversal(
+            &parse("key.aws.prod.arn"),
+            &parts("key.aws.prod")
+        ));
+        assert!(!is_bare_traversal(
+            &parse("key.aws[\"prod\"]"),
+            &parts("key.aws.prod")
+        ));
+        assert!(!is_bare_traversal(
+            &parse("\"key.aws.prod\""),
+            &parts("key.aws.prod")
+        ));
+        assert!(!is_bare_traversal(&parse("key"), &parts("key")));
+        assert!(!is_bare_traversal(&parse("key.aws.prod"), &[]));
     }
 
     #[test]
