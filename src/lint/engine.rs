@@ -4,10 +4,12 @@
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 use super::baseline::Baseline;
 use super::facts::Ctx;
 use super::finding::{Finding, InputError, Location, Report};
-use super::hcl_rules;
+use super::hcl_rules::{self, SubjectContext};
 use super::input::{self, InputSet};
 use super::registry::{Rule, RuleSet};
 use super::rules::Hit;
@@ -39,8 +41,9 @@ pub fn lint_subject(subject: &Subject, cx: &Ctx) -> Vec<Finding> {
 pub fn lint_subject_with(rules: &[Rule], subject: &Subject, cx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut hits: Vec<Hit> = Vec::new();
+    let mut shared = SubjectContext::default();
     for rule in rules {
-        rule.run(subject, cx, &mut hits);
+        rule.run_in(subject, cx, &mut shared, &mut hits);
         for h in hits.drain(..) {
             out.push(Finding {
                 rule_id: rule.meta.id,
@@ -59,15 +62,35 @@ pub fn lint_subject_with(rules: &[Rule], subject: &Subject, cx: &Ctx) -> Vec<Fin
 
 /// Lint `paths` (spec directories, `.json` policies and Terraform plans).
 pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Report {
+    lint_paths_retaining(paths, opts).0
+}
+
+/// What a lint run read (loaded specs, subjects), handed back by [`lint_paths_retaining`].
+/// Dropping it frees it; a process about to exit may `std::mem::forget` it instead, since
+/// freeing millions of small allocations one by one is a visible share of linting a big spec.
+#[derive(Debug)]
+pub struct RetainedInputs(pub InputSet);
+
+/// [`lint_paths`], also returning the inputs instead of freeing them.
+pub fn lint_paths_retaining(paths: &[PathBuf], opts: &LintOptions) -> (Report, RetainedInputs) {
     let mut set = InputSet::default();
     for p in paths {
         input::collect(p, opts, &mut set);
     }
-    lint_set(set, opts)
+    let (report, set) = lint_set_retaining(set, opts);
+    (report, RetainedInputs(set))
 }
 
 /// Lint subjects already collected (by [`lint_paths`], or by `--live` from refreshed keys).
-pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
+pub fn lint_set(set: InputSet, opts: &LintOptions) -> Report {
+    lint_set_retaining(set, opts).0
+}
+
+/// [`lint_set`], handing the input set back.
+///
+/// Subjects are linted in parallel (they are independent); their findings are then
+/// suppressed and collected in subject order, so the report is the same as a sequential run.
+fn lint_set_retaining(mut set: InputSet, opts: &LintOptions) -> (Report, InputSet) {
     let mut report = Report::default();
     let loaded = match &opts.docs_era {
         Some(era) => Ctx::load_era(era),
@@ -80,7 +103,7 @@ pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
                 location: Location::file_start(e.file),
                 message: e.message,
             });
-            return report;
+            return (report, set);
         }
     };
     let mut policy_paths = opts.policies.clone();
@@ -105,8 +128,13 @@ pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
     report.rules = rules.metas();
     report.errors.append(&mut set.errors);
     report.notes.append(&mut set.notes);
-    for subject in &set.subjects {
-        for f in lint_subject_with(rules.rules(), subject, &cx) {
+    let per_subject: Vec<Vec<Finding>> = set
+        .subjects
+        .par_iter()
+        .map(|subject| lint_subject_with(rules.rules(), subject, &cx))
+        .collect();
+    for (subject, findings) in set.subjects.iter().zip(per_subject) {
+        for f in findings {
             let suppressible = rules.find(f.rule_id).is_none_or(|r| r.meta.suppressible);
             let sup = suppress::apply(
                 &f,
@@ -139,7 +167,7 @@ pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
             Err((location, message)) => report.errors.push(InputError { location, message }),
         }
     }
-    report
+    (report, set)
 }
 
 /// Lint a spec already loaded from `dir` (what `cmek plan` does with the spec it plans): the

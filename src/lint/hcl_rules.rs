@@ -472,18 +472,52 @@ fn location_for(rule: &HclRule, subject: &Subject) -> Location {
     subject.origin().clone()
 }
 
+/// The subject kind HCL rules name in `applies_to` (`aws_key`, `gcp_key`, `azure_key`).
+fn subject_kind(subject: &Subject) -> &'static str {
+    match subject {
+        Subject::Aws(_) => "aws_key",
+        Subject::Gcp(_) => "gcp_key",
+        Subject::Azure(_) => "azure_key",
+    }
+}
+
+/// The evaluation context (`key` facts plus [`FUNCTIONS`]) of ONE subject, built on first use
+/// and shared by every HCL rule that checks that subject: building it per rule was most of the
+/// cost of the HCL rules.
+///
+/// Invariant: use one `SubjectContext` per subject (a fresh one for the next subject). The
+/// context does not depend on the rule: a rule applies to a subject exactly when the subject
+/// is of the rule's `applies_to` kind, and then [`key_facts`] gives the same object for every
+/// such rule.
+#[derive(Default)]
+pub struct SubjectContext {
+    /// `None` until built; `Some(None)` when the subject has no facts (no address).
+    built: Option<Option<Context<'static>>>,
+}
+
 impl HclRule {
     /// Evaluate the rule against one subject.
     pub fn check(&self, subject: &Subject, out: &mut Vec<Hit>) {
-        let Some(key) = key_facts(subject, self.applies_to) else {
+        self.check_in(subject, &mut SubjectContext::default(), out);
+    }
+
+    /// Evaluate the rule against one subject, reusing (or building) the subject's context in
+    /// `shared`.
+    pub fn check_in(&self, subject: &Subject, shared: &mut SubjectContext, out: &mut Vec<Hit>) {
+        if subject_kind(subject) != self.applies_to {
+            return;
+        }
+        let built = shared
+            .built
+            .get_or_insert_with(|| key_facts(subject, self.applies_to).map(context_with));
+        let Some(ctx) = built.as_ref() else {
             return;
         };
-        let ctx = context_with(key);
         let at = location_for(self, subject);
-        match self.assert.evaluate(&ctx) {
+        match self.assert.evaluate(ctx) {
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false)) => {
-                let message = match self.message.evaluate(&ctx) {
+                let message = match self.message.evaluate(ctx) {
                     Ok(Value::String(s)) => s,
                     Ok(other) => other.to_string(),
                     Err(e) => format!("{} (message failed to evaluate: {e})", self.meta.summary),
