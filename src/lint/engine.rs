@@ -39,11 +39,22 @@ pub fn lint_subject(subject: &Subject, cx: &Ctx) -> Vec<Finding> {
 
 /// Run `rules` over one subject (no suppressions).
 pub fn lint_subject_with(rules: &[Rule], subject: &Subject, cx: &Ctx) -> Vec<Finding> {
+    lint_subject_in(rules, subject, cx, &mut SubjectContext::default())
+}
+
+/// [`lint_subject_with`], reusing the HCL rules' evaluation context `shared` (which may have
+/// served earlier subjects).
+fn lint_subject_in(
+    rules: &[Rule],
+    subject: &Subject,
+    cx: &Ctx,
+    shared: &mut SubjectContext,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut hits: Vec<Hit> = Vec::new();
-    let mut shared = SubjectContext::default();
+    shared.next_subject();
     for rule in rules {
-        rule.run_in(subject, cx, &mut shared, &mut hits);
+        rule.run_in(subject, cx, shared, &mut hits);
         for h in hits.drain(..) {
             out.push(Finding {
                 rule_id: rule.meta.id,
@@ -131,7 +142,9 @@ fn lint_set_retaining(mut set: InputSet, opts: &LintOptions) -> (Report, InputSe
     let per_subject: Vec<Vec<Finding>> = set
         .subjects
         .par_iter()
-        .map(|subject| lint_subject_with(rules.rules(), subject, &cx))
+        .map_init(SubjectContext::default, |shared, subject| {
+            lint_subject_in(rules.rules(), subject, &cx, shared)
+        })
         .collect();
     for (subject, findings) in set.subjects.iter().zip(per_subject) {
         for f in findings {
@@ -177,4 +190,63 @@ pub fn lint_desired(dir: &std::path::Path, desired: &crate::spec::model::Desired
     let mut set = InputSet::default();
     input::collect_desired(dir, desired, &mut set);
     lint_set(set, &LintOptions::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture input of the rule tests, as subjects (AWS, GCP and Azure keys, from specs,
+    /// raw policies and Terraform plans, with and without addresses).
+    fn fixture_subjects() -> Vec<Subject> {
+        let mut set = InputSet::default();
+        let root = std::path::Path::new("tests/fixtures/lint");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json" || x == "hcl"))
+                .collect();
+            files.sort();
+            for f in files {
+                input::collect(&f, &LintOptions::default(), &mut set);
+            }
+        }
+        set.subjects
+    }
+
+    #[test]
+    fn a_reused_hcl_context_gives_the_findings_of_a_fresh_one() {
+        let subjects = fixture_subjects();
+        assert!(subjects.len() > 50, "{}", subjects.len());
+        let cx = Ctx::load().unwrap();
+        let rules = RuleSet::builtin();
+        let mut shared = SubjectContext::default();
+        let mut hcl_findings = 0;
+        // Forwards and backwards, so every kind follows every other kind.
+        for s in subjects.iter().chain(subjects.iter().rev()) {
+            let fresh = lint_subject_with(rules.rules(), s, &cx);
+            let reused = lint_subject_in(rules.rules(), s, &cx, &mut shared);
+            assert_eq!(
+                format!("{fresh:?}"),
+                format!("{reused:?}"),
+                "{:?}",
+                s.address()
+            );
+            hcl_findings += fresh
+                .iter()
+                .filter(|f| {
+                    rules
+                        .find(f.rule_id)
+                        .is_some_and(|r| matches!(r.check, crate::lint::registry::Check::Hcl(_)))
+                })
+                .count();
+        }
+        assert!(hcl_findings > 0, "the fixtures exercise the HCL rules");
+    }
 }

@@ -354,9 +354,9 @@ pub const FUNCTIONS: &[&str] = &[
     "coalesce(a, b, ...)",
 ];
 
-fn context_with(key: Value) -> Context<'static> {
+/// A context declaring [`FUNCTIONS`] (the `key` variable is declared per subject).
+fn functions_context() -> Context<'static> {
     let mut ctx = Context::new();
-    ctx.declare_var("key", key);
     let two = || vec![ParamType::String, ParamType::String];
     ctx.declare_func("is_us_region", FuncDef::new(is_us_region, two()));
     ctx.declare_func(
@@ -481,18 +481,45 @@ fn subject_kind(subject: &Subject) -> &'static str {
     }
 }
 
-/// The evaluation context (`key` facts plus [`FUNCTIONS`]) of ONE subject, built on first use
-/// and shared by every HCL rule that checks that subject: building it per rule was most of the
-/// cost of the HCL rules.
+/// The evaluation context HCL rules run in: [`FUNCTIONS`], declared once and kept across
+/// subjects, plus the current subject's `key` facts, built on first use and shared by every
+/// HCL rule that checks that subject (building the context per rule and per subject was most
+/// of the cost of the HCL rules).
 ///
-/// Invariant: use one `SubjectContext` per subject (a fresh one for the next subject). The
-/// context does not depend on the rule: a rule applies to a subject exactly when the subject
-/// is of the rule's `applies_to` kind, and then [`key_facts`] gives the same object for every
-/// such rule.
+/// Invariant: call [`SubjectContext::next_subject`] before the rules of each new subject (the
+/// engine does). The facts do not depend on the rule: a rule applies to a subject exactly when
+/// the subject is of the rule's `applies_to` kind, and then [`key_facts`] gives the same
+/// object for every such rule.
 #[derive(Default)]
 pub struct SubjectContext {
-    /// `None` until built; `Some(None)` when the subject has no facts (no address).
-    built: Option<Option<Context<'static>>>,
+    /// The functions, and `key` when `current` is `Some(true)`.
+    ctx: Option<Context<'static>>,
+    /// `None` until the current subject's facts are computed; then whether it has any.
+    current: Option<bool>,
+}
+
+impl SubjectContext {
+    /// Forget the previous subject's facts (the declared functions stay).
+    pub fn next_subject(&mut self) {
+        self.current = None;
+    }
+
+    /// The context for `subject` (whose kind is `applies_to`), or `None` when it has no facts.
+    fn for_subject(&mut self, subject: &Subject, applies_to: &str) -> Option<&Context<'static>> {
+        if self.current.is_none() {
+            let facts = key_facts(subject, applies_to);
+            self.current = Some(facts.is_some());
+            if let Some(key) = facts {
+                self.ctx
+                    .get_or_insert_with(functions_context)
+                    .declare_var("key", key);
+            }
+        }
+        match self.current {
+            Some(true) => self.ctx.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 impl HclRule {
@@ -502,15 +529,12 @@ impl HclRule {
     }
 
     /// Evaluate the rule against one subject, reusing (or building) the subject's context in
-    /// `shared`.
+    /// `shared` (see [`SubjectContext`] for when to call `next_subject`).
     pub fn check_in(&self, subject: &Subject, shared: &mut SubjectContext, out: &mut Vec<Hit>) {
         if subject_kind(subject) != self.applies_to {
             return;
         }
-        let built = shared
-            .built
-            .get_or_insert_with(|| key_facts(subject, self.applies_to).map(context_with));
-        let Some(ctx) = built.as_ref() else {
+        let Some(ctx) = shared.for_subject(subject, self.applies_to) else {
             return;
         };
         let at = location_for(self, subject);

@@ -27,7 +27,8 @@ impl Rule {
         self.run_in(subject, cx, &mut SubjectContext::default(), out);
     }
 
-    /// [`Rule::run`], sharing `shared` (one per subject) between the HCL rules.
+    /// [`Rule::run`], sharing `shared` between the HCL rules (call
+    /// [`SubjectContext::next_subject`] before the first rule of each subject).
     pub fn run_in(
         &self,
         subject: &Subject,
