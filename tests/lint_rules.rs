@@ -156,6 +156,7 @@ fn aws_subject() -> AwsSubject {
         policy_origin: Location::new("main.cmek.hcl", 3, 1),
         policy: None,
         statement_locations: vec![],
+        policy_file: None,
         rendered: true,
         platform: Platform::ClaudePlatform,
         account_id: Some("111122223333".into()),

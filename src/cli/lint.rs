@@ -15,7 +15,7 @@ use crate::lint::finding::Severity;
 use crate::lint::input::InputSet;
 use crate::lint::live::collect_live;
 use crate::lint::output::{github, json, junit, sarif, text};
-use crate::lint::{LintOptions, lint_paths, lint_set, registry};
+use crate::lint::{LintOptions, lint_paths_retaining, lint_set, registry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -120,23 +120,29 @@ pub fn run(args: Args, sandbox: bool) -> ExitCode {
         baseline: args.baseline.clone(),
         docs_era: args.docs_era.clone(),
     };
-    let report = if args.live {
+    let (report, inputs) = if args.live {
         match live_report(&args, &opts, sandbox) {
-            Ok(r) => r,
+            Ok(r) => (r, None),
             Err(message) => {
                 eprintln!("error: {message}");
                 return exit::code(exit::LINT_UNREADABLE);
             }
         }
     } else {
-        lint_paths(&args.paths, &opts)
+        let (report, inputs) = lint_paths_retaining(&args.paths, &opts);
+        (report, Some(inputs))
     };
-    finish(
+    let code = finish(
         &report,
         args.format,
         args.fail_on,
         args.write_baseline.as_deref(),
-    )
+    );
+    // The process exits right after this: the OS reclaims the loaded spec and the report at
+    // once, where freeing them piece by piece took several percent of a big lint run.
+    std::mem::forget(inputs);
+    std::mem::forget(report);
+    code
 }
 
 /// `--live`: refresh the keys of each spec directory and lint what is there.

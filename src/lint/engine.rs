@@ -4,10 +4,12 @@
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 use super::baseline::Baseline;
 use super::facts::Ctx;
 use super::finding::{Finding, InputError, Location, Report};
-use super::hcl_rules;
+use super::hcl_rules::{self, SubjectContext};
 use super::input::{self, InputSet};
 use super::registry::{Rule, RuleSet};
 use super::rules::Hit;
@@ -37,10 +39,22 @@ pub fn lint_subject(subject: &Subject, cx: &Ctx) -> Vec<Finding> {
 
 /// Run `rules` over one subject (no suppressions).
 pub fn lint_subject_with(rules: &[Rule], subject: &Subject, cx: &Ctx) -> Vec<Finding> {
+    lint_subject_in(rules, subject, cx, &mut SubjectContext::default())
+}
+
+/// [`lint_subject_with`], reusing the HCL rules' evaluation context `shared` (which may have
+/// served earlier subjects).
+fn lint_subject_in(
+    rules: &[Rule],
+    subject: &Subject,
+    cx: &Ctx,
+    shared: &mut SubjectContext,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut hits: Vec<Hit> = Vec::new();
+    shared.next_subject();
     for rule in rules {
-        rule.run(subject, cx, &mut hits);
+        rule.run_in(subject, cx, shared, &mut hits);
         for h in hits.drain(..) {
             out.push(Finding {
                 rule_id: rule.meta.id,
@@ -59,15 +73,35 @@ pub fn lint_subject_with(rules: &[Rule], subject: &Subject, cx: &Ctx) -> Vec<Fin
 
 /// Lint `paths` (spec directories, `.json` policies and Terraform plans).
 pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Report {
+    lint_paths_retaining(paths, opts).0
+}
+
+/// What a lint run read (loaded specs, subjects), handed back by [`lint_paths_retaining`].
+/// Dropping it frees it; a process about to exit may `std::mem::forget` it instead, since
+/// freeing millions of small allocations one by one is a visible share of linting a big spec.
+#[derive(Debug)]
+pub struct RetainedInputs(pub InputSet);
+
+/// [`lint_paths`], also returning the inputs instead of freeing them.
+pub fn lint_paths_retaining(paths: &[PathBuf], opts: &LintOptions) -> (Report, RetainedInputs) {
     let mut set = InputSet::default();
     for p in paths {
         input::collect(p, opts, &mut set);
     }
-    lint_set(set, opts)
+    let (report, set) = lint_set_retaining(set, opts);
+    (report, RetainedInputs(set))
 }
 
 /// Lint subjects already collected (by [`lint_paths`], or by `--live` from refreshed keys).
-pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
+pub fn lint_set(set: InputSet, opts: &LintOptions) -> Report {
+    lint_set_retaining(set, opts).0
+}
+
+/// [`lint_set`], handing the input set back.
+///
+/// Subjects are linted in parallel (they are independent); their findings are then
+/// suppressed and collected in subject order, so the report is the same as a sequential run.
+fn lint_set_retaining(mut set: InputSet, opts: &LintOptions) -> (Report, InputSet) {
     let mut report = Report::default();
     let loaded = match &opts.docs_era {
         Some(era) => Ctx::load_era(era),
@@ -80,7 +114,7 @@ pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
                 location: Location::file_start(e.file),
                 message: e.message,
             });
-            return report;
+            return (report, set);
         }
     };
     let mut policy_paths = opts.policies.clone();
@@ -105,8 +139,15 @@ pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
     report.rules = rules.metas();
     report.errors.append(&mut set.errors);
     report.notes.append(&mut set.notes);
-    for subject in &set.subjects {
-        for f in lint_subject_with(rules.rules(), subject, &cx) {
+    let per_subject: Vec<Vec<Finding>> = set
+        .subjects
+        .par_iter()
+        .map_init(SubjectContext::default, |shared, subject| {
+            lint_subject_in(rules.rules(), subject, &cx, shared)
+        })
+        .collect();
+    for (subject, findings) in set.subjects.iter().zip(per_subject) {
+        for f in findings {
             let suppressible = rules.find(f.rule_id).is_none_or(|r| r.meta.suppressible);
             let sup = suppress::apply(
                 &f,
@@ -139,7 +180,7 @@ pub fn lint_set(mut set: InputSet, opts: &LintOptions) -> Report {
             Err((location, message)) => report.errors.push(InputError { location, message }),
         }
     }
-    report
+    (report, set)
 }
 
 /// Lint a spec already loaded from `dir` (what `cmek plan` does with the spec it plans): the
@@ -149,4 +190,63 @@ pub fn lint_desired(dir: &std::path::Path, desired: &crate::spec::model::Desired
     let mut set = InputSet::default();
     input::collect_desired(dir, desired, &mut set);
     lint_set(set, &LintOptions::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture input of the rule tests, as subjects (AWS, GCP and Azure keys, from specs,
+    /// raw policies and Terraform plans, with and without addresses).
+    fn fixture_subjects() -> Vec<Subject> {
+        let mut set = InputSet::default();
+        let root = std::path::Path::new("tests/fixtures/lint");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json" || x == "hcl"))
+                .collect();
+            files.sort();
+            for f in files {
+                input::collect(&f, &LintOptions::default(), &mut set);
+            }
+        }
+        set.subjects
+    }
+
+    #[test]
+    fn a_reused_hcl_context_gives_the_findings_of_a_fresh_one() {
+        let subjects = fixture_subjects();
+        assert!(subjects.len() > 50, "{}", subjects.len());
+        let cx = Ctx::load().unwrap();
+        let rules = RuleSet::builtin();
+        let mut shared = SubjectContext::default();
+        let mut hcl_findings = 0;
+        // Forwards and backwards, so every kind follows every other kind.
+        for s in subjects.iter().chain(subjects.iter().rev()) {
+            let fresh = lint_subject_with(rules.rules(), s, &cx);
+            let reused = lint_subject_in(rules.rules(), s, &cx, &mut shared);
+            assert_eq!(
+                format!("{fresh:?}"),
+                format!("{reused:?}"),
+                "{:?}",
+                s.address()
+            );
+            hcl_findings += fresh
+                .iter()
+                .filter(|f| {
+                    rules
+                        .find(f.rule_id)
+                        .is_some_and(|r| matches!(r.check, crate::lint::registry::Check::Hcl(_)))
+                })
+                .count();
+        }
+        assert!(hcl_findings > 0, "the fixtures exercise the HCL rules");
+    }
 }

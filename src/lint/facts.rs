@@ -146,18 +146,28 @@ pub fn values_of(stmt: &Statement, key_lc: &str) -> Vec<String> {
         .collect()
 }
 
-/// Levenshtein distance (small inputs only: account ids, role names).
+/// Levenshtein distance (small inputs only: account ids, role names). Counts characters
+/// (not bytes); two rows of the table, reused.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    if a.is_ascii() && b.is_ascii() {
+        levenshtein(a.as_bytes(), b.as_bytes())
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        levenshtein(&a, &b)
+    }
+}
+
+fn levenshtein<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != cb);
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -270,4 +280,22 @@ pub fn is_negated(kind: OperatorKind) -> bool {
 /// `kms:encryptioncontext:anthropic:org_uuid`).
 pub fn context_condition_key(context_key: &str) -> String {
     format!("kms:encryptioncontext:{}", context_key.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        assert_eq!(edit_distance("915198916910", "915198916910"), 0);
+        assert_eq!(edit_distance("915198916910", "915198916911"), 1);
+        assert_eq!(edit_distance("915198916910", "91519891691"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        // Non-ASCII: one character, however many bytes.
+        assert_eq!(edit_distance("аnthropic", "anthropic"), 1);
+        assert_eq!(edit_distance("ａｂ", "ab"), 2);
+    }
 }

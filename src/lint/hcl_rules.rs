@@ -354,9 +354,9 @@ pub const FUNCTIONS: &[&str] = &[
     "coalesce(a, b, ...)",
 ];
 
-fn context_with(key: Value) -> Context<'static> {
+/// A context declaring [`FUNCTIONS`] (the `key` variable is declared per subject).
+fn functions_context() -> Context<'static> {
     let mut ctx = Context::new();
-    ctx.declare_var("key", key);
     let two = || vec![ParamType::String, ParamType::String];
     ctx.declare_func("is_us_region", FuncDef::new(is_us_region, two()));
     ctx.declare_func(
@@ -472,18 +472,76 @@ fn location_for(rule: &HclRule, subject: &Subject) -> Location {
     subject.origin().clone()
 }
 
+/// The subject kind HCL rules name in `applies_to` (`aws_key`, `gcp_key`, `azure_key`).
+fn subject_kind(subject: &Subject) -> &'static str {
+    match subject {
+        Subject::Aws(_) => "aws_key",
+        Subject::Gcp(_) => "gcp_key",
+        Subject::Azure(_) => "azure_key",
+    }
+}
+
+/// The evaluation context HCL rules run in: [`FUNCTIONS`], declared once and kept across
+/// subjects, plus the current subject's `key` facts, built on first use and shared by every
+/// HCL rule that checks that subject (building the context per rule and per subject was most
+/// of the cost of the HCL rules).
+///
+/// Invariant: call [`SubjectContext::next_subject`] before the rules of each new subject (the
+/// engine does). The facts do not depend on the rule: a rule applies to a subject exactly when
+/// the subject is of the rule's `applies_to` kind, and then [`key_facts`] gives the same
+/// object for every such rule.
+#[derive(Default)]
+pub struct SubjectContext {
+    /// The functions, and `key` when `current` is `Some(true)`.
+    ctx: Option<Context<'static>>,
+    /// `None` until the current subject's facts are computed; then whether it has any.
+    current: Option<bool>,
+}
+
+impl SubjectContext {
+    /// Forget the previous subject's facts (the declared functions stay).
+    pub fn next_subject(&mut self) {
+        self.current = None;
+    }
+
+    /// The context for `subject` (whose kind is `applies_to`), or `None` when it has no facts.
+    fn for_subject(&mut self, subject: &Subject, applies_to: &str) -> Option<&Context<'static>> {
+        if self.current.is_none() {
+            let facts = key_facts(subject, applies_to);
+            self.current = Some(facts.is_some());
+            if let Some(key) = facts {
+                self.ctx
+                    .get_or_insert_with(functions_context)
+                    .declare_var("key", key);
+            }
+        }
+        match self.current {
+            Some(true) => self.ctx.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 impl HclRule {
     /// Evaluate the rule against one subject.
     pub fn check(&self, subject: &Subject, out: &mut Vec<Hit>) {
-        let Some(key) = key_facts(subject, self.applies_to) else {
+        self.check_in(subject, &mut SubjectContext::default(), out);
+    }
+
+    /// Evaluate the rule against one subject, reusing (or building) the subject's context in
+    /// `shared` (see [`SubjectContext`] for when to call `next_subject`).
+    pub fn check_in(&self, subject: &Subject, shared: &mut SubjectContext, out: &mut Vec<Hit>) {
+        if subject_kind(subject) != self.applies_to {
+            return;
+        }
+        let Some(ctx) = shared.for_subject(subject, self.applies_to) else {
             return;
         };
-        let ctx = context_with(key);
         let at = location_for(self, subject);
-        match self.assert.evaluate(&ctx) {
+        match self.assert.evaluate(ctx) {
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false)) => {
-                let message = match self.message.evaluate(&ctx) {
+                let message = match self.message.evaluate(ctx) {
                     Ok(Value::String(s)) => s,
                     Ok(other) => other.to_string(),
                     Err(e) => format!("{} (message failed to evaluate: {e})", self.meta.summary),

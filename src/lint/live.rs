@@ -110,6 +110,7 @@ pub async fn collect_live(dir: &Path, opts: SessionOptions, set: &mut InputSet) 
                         .or_else(|| policy.as_ref().and_then(infer_account)),
                     policy,
                     statement_locations: Vec::new(),
+                    policy_file: None,
                     rendered: false,
                     platform: desired.anthropic.platform,
                     region: Some(k.region.clone()),

@@ -24,5 +24,5 @@ pub mod subject;
 pub mod suppress;
 pub mod terraform;
 
-pub use engine::{LintOptions, lint_paths, lint_set};
+pub use engine::{LintOptions, RetainedInputs, lint_paths, lint_paths_retaining, lint_set};
 pub use finding::{Finding, Location, Report, RuleMeta, Severity};

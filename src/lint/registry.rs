@@ -2,7 +2,7 @@
 
 use super::facts::Ctx;
 use super::finding::RuleMeta;
-use super::hcl_rules::{self, HclRule};
+use super::hcl_rules::{self, HclRule, SubjectContext};
 use super::rules::{self, CheckFn, Hit};
 use super::subject::Subject;
 
@@ -24,9 +24,21 @@ pub struct Rule {
 
 impl Rule {
     pub fn run(&self, subject: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
+        self.run_in(subject, cx, &mut SubjectContext::default(), out);
+    }
+
+    /// [`Rule::run`], sharing `shared` between the HCL rules (call
+    /// [`SubjectContext::next_subject`] before the first rule of each subject).
+    pub fn run_in(
+        &self,
+        subject: &Subject,
+        cx: &Ctx,
+        shared: &mut SubjectContext,
+        out: &mut Vec<Hit>,
+    ) {
         match self.check {
             Check::Rust(f) => f(subject, cx, out),
-            Check::Hcl(r) => r.check(subject, out),
+            Check::Hcl(r) => r.check_in(subject, shared, out),
         }
     }
 }

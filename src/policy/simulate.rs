@@ -80,6 +80,12 @@ pub struct AnthropicRequest<R> {
 pub trait AccessModel {
     type Request;
     fn check(&self, request: &Self::Request) -> Check;
+
+    /// Whether `request` is allowed: always `self.check(request).allowed`, but models may
+    /// answer without building the explanation (the hot path of linting many keys).
+    fn allows(&self, request: &Self::Request) -> bool {
+        self.check(request).allowed
+    }
 }
 
 /// One answer from an [`AccessModel`].
@@ -157,6 +163,28 @@ pub fn simulate<M: AccessModel>(model: &M, requests: &[AnthropicRequest<M::Reque
     }
 }
 
+/// The outcomes of [`simulate`] that are not ok, in request order: the same as
+/// `simulate(model, requests).failures()`, but explanations are built only for these.
+pub fn simulate_failures<M: AccessModel>(
+    model: &M,
+    requests: &[AnthropicRequest<M::Request>],
+) -> Vec<SimOutcome> {
+    requests
+        .iter()
+        .filter(|r| model.allows(&r.request) != (r.expected == Expected::Allowed))
+        .map(|r| {
+            let check = model.check(&r.request);
+            SimOutcome {
+                id: r.id.clone(),
+                purpose: r.purpose.clone(),
+                expected: r.expected,
+                ok: check.allowed == (r.expected == Expected::Allowed),
+                check,
+            }
+        })
+        .collect()
+}
+
 /// A request that an update would stop allowing.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RequestFlip {
@@ -202,6 +230,10 @@ impl AccessModel for CompiledPolicy {
             deciding: e.deciding.iter().map(StatementRef::label).collect(),
             explanation: e.explanation,
         }
+    }
+
+    fn allows(&self, request: &Request) -> bool {
+        self.decide(request).decision == Decision::Allow
     }
 }
 
@@ -935,4 +967,56 @@ pub fn narrowed_aws_policy(
         &CompiledPolicy::new(new),
         &aws_requests(input, key_arn)?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::aws::parse_policy_text;
+
+    fn input() -> AwsAccessInput {
+        AwsAccessInput {
+            platform: Platform::ClaudePlatform,
+            account_id: "111122223333".into(),
+            region: "us-east-2".into(),
+            admins: None,
+            org_uuids: vec!["4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f".into()],
+            compartment_scoping: false,
+            compartments: Vec::new(),
+            protects_pre_current_data: false,
+            workspace_arns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn simulate_failures_are_the_failures_of_simulate() {
+        let role = "arn:aws:iam::915198916910:role/anthropic-cmek-client-us";
+        let policies = [
+            // Everything allowed, probes included.
+            format!(
+                r#"{{"Statement": [{{"Effect": "Allow", "Principal": {{"AWS": "{role}"}}, "Action": "kms:*", "Resource": "*"}}]}}"#
+            ),
+            // Nothing for Anthropic.
+            r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}"#.to_string(),
+            // Allowed, then denied by a Deny on Decrypt.
+            format!(
+                r#"{{"Statement": [{{"Effect": "Allow", "Principal": {{"AWS": "{role}"}}, "Action": "kms:*", "Resource": "*"}},
+                   {{"Sid": "NoDecrypt", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}}]}}"#
+            ),
+        ];
+        let arn = "arn:aws:kms:us-east-2:111122223333:key/k";
+        let requests = aws_requests(&input(), arn).unwrap();
+        for p in &policies {
+            let compiled = CompiledPolicy::new(&parse_policy_text(p).unwrap().document);
+            let all = simulate(&compiled, &requests);
+            let want: Vec<SimOutcome> = all.failures().cloned().collect();
+            assert_eq!(simulate_failures(&compiled, &requests), want, "{p}");
+            for r in &requests {
+                assert_eq!(
+                    compiled.allows(&r.request),
+                    compiled.check(&r.request).allowed
+                );
+            }
+        }
+    }
 }

@@ -2,16 +2,22 @@
 //! them (Deny statements, IP conditions, `aws:PrincipalOrgID`, missing compartments...).
 //! See `RULE.docs`.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::{Hit, aws_policy};
 use crate::lint::facts::{Ctx, anthropic_allows, values_of};
 use crate::lint::finding::{RuleMeta, Severity};
 use crate::lint::subject::Subject;
 use crate::policy::aws::eval::CompiledPolicy;
+use crate::policy::aws::request::Request;
+use crate::policy::identities::AwsPolicyEra;
 use crate::policy::render::aws::AwsAccessInput;
 use crate::policy::render::is_bare_lowercase_uuid;
-use crate::policy::simulate::{Expected, aws_requests_for_era, simulate, simulate_aws_policy};
+use crate::policy::simulate::{
+    AnthropicRequest, Expected, aws_requests_for_era, simulate_aws_policy, simulate_failures,
+};
 use crate::spec::model::Platform;
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -84,27 +90,27 @@ pub fn check(s: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
         format!("arn:aws:kms:{region}:{account}:key/{key_id}")
     };
     // Anthropic's requests as the docs era of this run describes them (`--docs-era`).
-    let report = match cx.era {
-        Some(era) => match aws_requests_for_era(&input, &key_arn, era) {
-            Ok(requests) => simulate(&CompiledPolicy::new(doc), &requests),
-            Err(_) => return,
+    let failures = match cx.era {
+        Some(era) => match requests_for_era(&input, &key_arn, era) {
+            Some(requests) => simulate_failures(&CompiledPolicy::new(doc), &requests),
+            None => return,
         },
         None => match simulate_aws_policy(doc, &input, &key_arn) {
-            Ok(r) => r,
+            Ok(r) => r.failures().cloned().collect(),
             Err(_) => return,
         },
     };
     // One finding per set of deciding statements, so a Deny that blocks three requests is one
     // finding that names them.
     let mut grouped: BTreeMap<Vec<String>, (Vec<String>, String)> = BTreeMap::new();
-    for o in report.outcomes.iter() {
-        if o.ok || o.expected != Expected::Allowed {
+    for o in failures {
+        if o.expected != Expected::Allowed {
             continue;
         }
         let entry = grouped
-            .entry(o.check.deciding.clone())
-            .or_insert_with(|| (Vec::new(), o.check.explanation.clone()));
-        entry.0.push(o.id.clone());
+            .entry(o.check.deciding)
+            .or_insert_with(|| (Vec::new(), o.check.explanation));
+        entry.0.push(o.id);
     }
     for (deciding, (ids, explanation)) in grouped {
         let location = deciding
@@ -124,5 +130,105 @@ pub fn check(s: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
             ),
             location,
         ));
+    }
+}
+
+/// Anthropic's requests for one key shape, shared with the other keys of that shape.
+type Requests = Rc<Vec<AnthropicRequest<Request>>>;
+
+/// A key shape: the docs era (by address), the access input and the key ARN.
+type Shape = (usize, AwsAccessInput, String);
+
+/// How many request sets each thread keeps: a spec's keys share a few shapes (one per
+/// account, region and organization set), so a handful covers them; more shapes only cost a
+/// rebuild.
+const CACHED_SHAPES: usize = 8;
+
+thread_local! {
+    /// Request sets by (era, access input, key ARN), most recently built last. The requests
+    /// are a pure function of these (and of the pinned identities, fixed for the process), so
+    /// reusing them cannot change a result; building them per key was a large share of
+    /// linting a big spec.
+    static REQUESTS: RefCell<Vec<(Shape, Requests)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// [`aws_requests_for_era`], reusing the set built for an earlier key of the same shape on
+/// this thread. `None` when the pinned data cannot give the requests.
+fn requests_for_era(
+    input: &AwsAccessInput,
+    key_arn: &str,
+    era: &'static AwsPolicyEra,
+) -> Option<Requests> {
+    let era_id = std::ptr::from_ref(era) as usize;
+    let hit = REQUESTS.with_borrow(|cache| {
+        cache
+            .iter()
+            .find(|((e, i, k), _)| *e == era_id && i == input && k == key_arn)
+            .map(|(_, r)| Rc::clone(r))
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let requests: Requests = Rc::new(aws_requests_for_era(input, key_arn, era).ok()?);
+    REQUESTS.with_borrow_mut(|cache| {
+        if cache.len() >= CACHED_SHAPES {
+            cache.remove(0);
+        }
+        cache.push((
+            (era_id, input.clone(), key_arn.to_string()),
+            Rc::clone(&requests),
+        ));
+    });
+    Some(requests)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::identities::identities;
+
+    fn input(account: &str) -> AwsAccessInput {
+        AwsAccessInput {
+            platform: Platform::ClaudePlatform,
+            account_id: account.into(),
+            region: "us-east-2".into(),
+            admins: None,
+            org_uuids: vec!["4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f".into()],
+            compartment_scoping: false,
+            compartments: Vec::new(),
+            protects_pre_current_data: false,
+            workspace_arns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn cached_requests_are_the_requests_of_their_own_shape() {
+        let ids = identities().unwrap();
+        for era in &ids.eras {
+            for account in ["111122223333", "444455556666", "111122223333"] {
+                let i = input(account);
+                let arn = format!("arn:aws:kms:us-east-2:{account}:key/k");
+                let cached = requests_for_era(&i, &arn, era).unwrap();
+                let fresh = aws_requests_for_era(&i, &arn, era).unwrap();
+                assert_eq!(*cached, fresh, "era {} account {account}", era.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_cache_stays_small() {
+        let ids = identities().unwrap();
+        let era = ids.current_era().unwrap();
+        for n in 0..3 * CACHED_SHAPES {
+            let account = format!("{:012}", n);
+            let arn = format!("arn:aws:kms:us-east-2:{account}:key/k");
+            let cached = requests_for_era(&input(&account), &arn, era).unwrap();
+            assert_eq!(
+                *cached,
+                aws_requests_for_era(&input(&account), &arn, era).unwrap()
+            );
+        }
+        REQUESTS.with_borrow(|c| assert!(c.len() <= CACHED_SHAPES));
     }
 }

@@ -94,9 +94,12 @@ fn statement_index_of(path: &str) -> Option<usize> {
 
 /// Parse an already-decoded JSON value (e.g. from a spec's `policy = file(...)`).
 pub fn parse_policy_value(value: &Value) -> Result<PolicyDocument, PolicyParseError> {
-    let obj = value
-        .as_object()
-        .ok_or_else(|| err("", format!("expected a JSON object, found {}", kind(value))))?;
+    let obj = value.as_object().ok_or_else(|| {
+        err(
+            &Path::Root,
+            format!("expected a JSON object, found {}", kind(value)),
+        )
+    })?;
     let mut doc = PolicyDocument {
         version: None,
         id: None,
@@ -107,26 +110,29 @@ pub fn parse_policy_value(value: &Value) -> Result<PolicyDocument, PolicyParseEr
     let mut saw_statement = false;
     for (k, v) in obj {
         match k.as_str() {
-            "Version" => doc.version = Some(string(v, "Version")?),
-            "Id" => doc.id = Some(string(v, "Id")?),
+            "Version" => doc.version = Some(string(v, &Path::Field(&Path::Root, "Version"))?),
+            "Id" => doc.id = Some(string(v, &Path::Field(&Path::Root, "Id"))?),
             "Statement" => {
                 saw_statement = true;
                 match v {
                     Value::Object(_) => {
                         doc.statement_form = StatementForm::Object;
-                        doc.statements = vec![parse_statement(v, "Statement")?];
+                        doc.statements =
+                            vec![parse_statement(v, &Path::Field(&Path::Root, "Statement"))?];
                     }
                     Value::Array(items) => {
                         doc.statement_form = StatementForm::List;
                         doc.statements = items
                             .iter()
                             .enumerate()
-                            .map(|(i, s)| parse_statement(s, &format!("Statement[{i}]")))
+                            .map(|(i, s)| {
+                                parse_statement(s, &Path::Field(&Path::Root, "Statement").at(i))
+                            })
                             .collect::<Result<_, _>>()?;
                     }
                     other => {
                         return Err(err(
-                            "Statement",
+                            &Path::Field(&Path::Root, "Statement"),
                             format!(
                                 "expected an object or a list of objects, found {}",
                                 kind(other)
@@ -139,19 +145,19 @@ pub fn parse_policy_value(value: &Value) -> Result<PolicyDocument, PolicyParseEr
         }
     }
     if !saw_statement {
-        return Err(err("", "missing required field `Statement`"));
+        return Err(err(&Path::Root, "missing required field `Statement`"));
     }
     Ok(doc)
 }
 
-fn parse_statement(v: &Value, path: &str) -> Result<Statement, PolicyParseError> {
+fn parse_statement(v: &Value, path: &Path) -> Result<Statement, PolicyParseError> {
     let obj = v
         .as_object()
         .ok_or_else(|| err(path, format!("expected an object, found {}", kind(v))))?;
     let mut effect = None;
     let mut s = Statement::new(Effect::Allow);
     for (k, v) in obj {
-        let field = format!("{path}.{k}");
+        let field = path.field(k);
         match k.as_str() {
             "Sid" => s.sid = Some(string(v, &field)?),
             "Effect" => {
@@ -180,16 +186,13 @@ fn parse_statement(v: &Value, path: &str) -> Result<Statement, PolicyParseError>
     Ok(s)
 }
 
-fn parse_principal(v: &Value, path: &str) -> Result<PrincipalBlock, PolicyParseError> {
+fn parse_principal(v: &Value, path: &Path) -> Result<PrincipalBlock, PolicyParseError> {
     match v {
         Value::String(s) if s == "*" => Ok(PrincipalBlock::Wildcard),
         Value::Object(m) => {
             let mut entries = Vec::with_capacity(m.len());
             for (k, v) in m {
-                entries.push((
-                    PrincipalType::from_key(k),
-                    strings(v, &format!("{path}.{k}"))?,
-                ));
+                entries.push((PrincipalType::from_key(k), strings(v, &path.field(k))?));
             }
             Ok(PrincipalBlock::Map(entries))
         }
@@ -203,7 +206,7 @@ fn parse_principal(v: &Value, path: &str) -> Result<PrincipalBlock, PolicyParseE
     }
 }
 
-fn parse_condition(v: &Value, path: &str) -> Result<ConditionBlock, PolicyParseError> {
+fn parse_condition(v: &Value, path: &Path) -> Result<ConditionBlock, PolicyParseError> {
     let ops = v.as_object().ok_or_else(|| {
         err(
             path,
@@ -212,7 +215,7 @@ fn parse_condition(v: &Value, path: &str) -> Result<ConditionBlock, PolicyParseE
     })?;
     let mut clauses = Vec::with_capacity(ops.len());
     for (op, keys) in ops {
-        let op_path = format!("{path}.{op}");
+        let op_path = path.field(op);
         let keys = keys.as_object().ok_or_else(|| {
             err(
                 &op_path,
@@ -221,13 +224,13 @@ fn parse_condition(v: &Value, path: &str) -> Result<ConditionBlock, PolicyParseE
         })?;
         let mut entries = Vec::with_capacity(keys.len());
         for (key, values) in keys {
-            let key_path = format!("{op_path}.{key}");
+            let key_path = op_path.field(key);
             let values = match values {
                 Value::Array(items) => OneOrMany::Many(
                     items
                         .iter()
                         .enumerate()
-                        .map(|(i, item)| condition_value(item, &format!("{key_path}[{i}]")))
+                        .map(|(i, item)| condition_value(item, &key_path.at(i)))
                         .collect::<Result<_, _>>()?,
                 ),
                 single => OneOrMany::One(condition_value(single, &key_path)?),
@@ -242,7 +245,7 @@ fn parse_condition(v: &Value, path: &str) -> Result<ConditionBlock, PolicyParseE
     Ok(ConditionBlock { clauses })
 }
 
-fn condition_value(v: &Value, path: &str) -> Result<ConditionValue, PolicyParseError> {
+fn condition_value(v: &Value, path: &Path) -> Result<ConditionValue, PolicyParseError> {
     match v {
         Value::String(s) => Ok(ConditionValue::String(s.clone())),
         Value::Bool(b) => Ok(ConditionValue::Bool(*b)),
@@ -257,19 +260,19 @@ fn condition_value(v: &Value, path: &str) -> Result<ConditionValue, PolicyParseE
     }
 }
 
-fn string(v: &Value, path: &str) -> Result<String, PolicyParseError> {
+fn string(v: &Value, path: &Path) -> Result<String, PolicyParseError> {
     v.as_str()
         .map(str::to_string)
         .ok_or_else(|| err(path, format!("expected a string, found {}", kind(v))))
 }
 
-fn strings(v: &Value, path: &str) -> Result<OneOrMany<String>, PolicyParseError> {
+fn strings(v: &Value, path: &Path) -> Result<OneOrMany<String>, PolicyParseError> {
     match v {
         Value::String(s) => Ok(OneOrMany::One(s.clone())),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(i, item)| string(item, &format!("{path}[{i}]")))
+            .map(|(i, item)| string(item, &path.at(i)))
             .collect::<Result<Vec<_>, _>>()
             .map(OneOrMany::Many),
         other => Err(err(
@@ -282,7 +285,39 @@ fn strings(v: &Value, path: &str) -> Result<OneOrMany<String>, PolicyParseError>
     }
 }
 
-fn err(path: &str, message: impl Into<String>) -> PolicyParseError {
+/// Where a value sits in the document (`Statement[2].Condition.StringEquals`), kept as a chain
+/// of borrowed segments and rendered only when an error needs it: formatting the path of every
+/// field of every statement was most of the cost of parsing a policy.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    fn field(&'a self, name: &'a str) -> Path<'a> {
+        Path::Field(self, name)
+    }
+
+    fn at(&'a self, index: usize) -> Path<'a> {
+        Path::Index(self, index)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    /// `Statement[2].Condition.StringEquals`; the root is the empty string.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Field(Path::Root, name) => f.write_str(name),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+fn err(path: &Path, message: impl Into<String>) -> PolicyParseError {
     PolicyParseError {
         path: path.to_string(),
         message: message.into(),
@@ -331,6 +366,40 @@ mod tests {
             e.to_string()
                 .contains("expected an object of condition keys")
         );
+    }
+
+    #[test]
+    fn error_paths_name_every_kind_of_segment() {
+        let path_of = |text: &str| parse_policy_text(text).unwrap_err().path;
+        assert_eq!(path_of("[]"), "");
+        assert_eq!(path_of(r#"{"Version": 1, "Statement": []}"#), "Version");
+        assert_eq!(path_of(r#"{"Id": [], "Statement": []}"#), "Id");
+        assert_eq!(path_of(r#"{"Statement": 3}"#), "Statement");
+        assert_eq!(
+            path_of(r#"{"Statement": {"Effect": "Maybe"}}"#),
+            "Statement.Effect"
+        );
+        assert_eq!(
+            path_of(
+                r#"{"Statement": [{"Effect": "Allow"}, {"Effect": "Allow", "Action": ["a", 2]}]}"#
+            ),
+            "Statement[1].Action[1]"
+        );
+        assert_eq!(
+            path_of(r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": {}}}]}"#),
+            "Statement[0].Principal.AWS"
+        );
+        assert_eq!(
+            path_of(
+                r#"{"Statement": [{"Effect": "Allow", "Condition": {"StringEquals": {"k": ["a", null]}}}]}"#
+            ),
+            "Statement[0].Condition.StringEquals.k[1]"
+        );
+        assert_eq!(
+            path_of(r#"{"Statement": [{"Effect": "Allow", "Condition": {"Bool": {"k": {}}}}]}"#),
+            "Statement[0].Condition.Bool.k"
+        );
+        assert_eq!(path_of(r#"{"Statement": [7]}"#), "Statement[0]");
     }
 
     #[test]
