@@ -16,7 +16,7 @@ use crate::policy::identities::AwsPolicyEra;
 use crate::policy::render::aws::AwsAccessInput;
 use crate::policy::render::is_bare_lowercase_uuid;
 use crate::policy::simulate::{
-    AnthropicRequest, Expected, aws_requests_for_era, simulate_aws_policy, simulate_failures,
+    AccessModel, AnthropicRequest, Check, Expected, aws_requests_for_era, simulate_aws_policy,
 };
 use crate::spec::model::Platform;
 
@@ -89,28 +89,39 @@ pub fn check(s: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
     } else {
         format!("arn:aws:kms:{region}:{account}:key/{key_id}")
     };
-    // Anthropic's requests as the docs era of this run describes them (`--docs-era`).
-    let failures = match cx.era {
-        Some(era) => match requests_for_era(&input, &key_arn, era) {
-            Some(requests) => simulate_failures(&CompiledPolicy::new(doc), &requests),
-            None => return,
-        },
+    // Anthropic's requests as the docs era of this run describes them (`--docs-era`). Only
+    // the requests that must be allowed matter here (CMEK-AWS-006/007 cover the probes that
+    // must be denied), and only the denied ones need the evaluator's explanation.
+    let denied: Vec<(String, Check)> = match cx.era {
+        Some(era) => {
+            let Some(requests) = requests_for_era(&input, &key_arn, era) else {
+                return;
+            };
+            let compiled = CompiledPolicy::new(doc);
+            requests
+                .iter()
+                .filter(|r| r.expected == Expected::Allowed && !compiled.allows(&r.request))
+                .map(|r| (r.id.clone(), compiled.check(&r.request)))
+                .collect()
+        }
         None => match simulate_aws_policy(doc, &input, &key_arn) {
-            Ok(r) => r.failures().cloned().collect(),
+            Ok(r) => r
+                .outcomes
+                .into_iter()
+                .filter(|o| !o.ok && o.expected == Expected::Allowed)
+                .map(|o| (o.id, o.check))
+                .collect(),
             Err(_) => return,
         },
     };
     // One finding per set of deciding statements, so a Deny that blocks three requests is one
     // finding that names them.
     let mut grouped: BTreeMap<Vec<String>, (Vec<String>, String)> = BTreeMap::new();
-    for o in failures {
-        if o.expected != Expected::Allowed {
-            continue;
-        }
+    for (id, check) in denied {
         let entry = grouped
-            .entry(o.check.deciding)
-            .or_insert_with(|| (Vec::new(), o.check.explanation));
-        entry.0.push(o.id);
+            .entry(check.deciding)
+            .or_insert_with(|| (Vec::new(), check.explanation));
+        entry.0.push(id);
     }
     for (deciding, (ids, explanation)) in grouped {
         let location = deciding
