@@ -9,7 +9,7 @@ use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
 pub fn parse_file(file: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Body> {
     let text = sources.get(file)?.text();
     match hcl_edit::parser::parse_body(text) {
-        Ok(body) => Some(compact(body)),
+        Ok(body) => Some(body),
         Err(e) => {
             let offset = crate::diag::source::floor_char_boundary(text, e.location().offset());
             let at_end = text[offset..].trim().is_empty() || offset + 1 >= text.len();
@@ -26,28 +26,6 @@ pub fn parse_file(file: FileId, sources: &SourceMap, diags: &mut Diagnostics) ->
             None
         }
     }
-}
-
-/// `body` with every block body's list of structures sized exactly. The parser grows those
-/// lists by doubling, and the slack was about a third of the memory of a loaded spec. The
-/// body's own span and formatting preferences are dropped: the loader reads only the spans of
-/// the structures inside, which are kept.
-fn compact(body: Body) -> Body {
-    use hcl_edit::repr::Decorate;
-    use hcl_edit::structure::Structure;
-    let decor = body.decor().clone();
-    let mut out = Body::with_capacity(body.len());
-    for s in body {
-        out.push(match s {
-            Structure::Block(mut b) => {
-                b.body = compact(std::mem::take(&mut b.body));
-                Structure::Block(b)
-            }
-            attr => attr,
-        });
-    }
-    *out.decor_mut() = decor;
-    out
 }
 
 #[cfg(test)]
