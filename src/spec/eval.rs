@@ -552,30 +552,31 @@ impl Evaluator<'_> {
         attr: Attribute,
         ty: Ty,
     ) -> PAttr<'d> {
+        let literal = ty
+            .is_evaluated()
+            .then(|| literal::value(&attr.value))
+            .flatten();
+        // A literal has no references or functions; an attribute that is not evaluated is
+        // never scanned.
+        let found = (ty.is_evaluated() && literal.is_none()).then(|| scan::scan(&attr.value));
         let mut p = PAttr {
             name: attr.key.as_str().to_string(),
             file,
             dir,
             key_span: span_of(file, attr.key.span()),
             value_span: span_of(file, attr.value.span()),
-            expr: PExpr::Literal(Value::Null),
+            expr: match literal {
+                Some(v) => PExpr::Literal(v),
+                None => PExpr::Expr(Box::new(attr.value)),
+            },
             ty,
             refs: Vec::new(),
             funcs: Vec::new(),
             bad: false,
         };
-        if ty.is_evaluated()
-            && let Some(v) = literal::value(&attr.value)
-        {
-            p.expr = PExpr::Literal(v);
+        let Some(found) = found else {
             return p;
-        }
-        if !ty.is_evaluated() {
-            p.expr = PExpr::Expr(Box::new(attr.value));
-            return p;
-        }
-        let found = scan::scan(&attr.value);
-        p.expr = PExpr::Expr(Box::new(attr.value));
+        };
         for f in &found.funcs {
             if !p.funcs.contains(&f.name) {
                 p.funcs.push(f.name.clone());
