@@ -30,6 +30,27 @@ fn multi_finding_outputs_match_snapshots() {
 }
 
 #[test]
+fn unreadable_input_sarif_matches_snapshot() {
+    // An input that cannot be read is reported in the SARIF log as a failed invocation with an
+    // error notification, next to the results of the inputs that could be read.
+    let r = lint_paths(
+        &[
+            PathBuf::from("tests/fixtures/lint/does-not-exist.json"),
+            PathBuf::from("tests/fixtures/lint/CMEK-AWS-001/fail.json"),
+        ],
+        &LintOptions {
+            region: Some("us-east-2".into()),
+            org_uuid: Some(ORG.into()),
+            ..LintOptions::default()
+        },
+    );
+    assert_eq!(r.errors.len(), 1);
+    insta::with_settings!({ snapshot_path => "../snapshots/lint", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("unreadable_sarif", sarif::render(&r).replace(env!("CARGO_PKG_VERSION"), "[version]"));
+    });
+}
+
+#[test]
 fn suppressions_need_a_reason_and_respect_non_suppressible_rules() {
     let r = multi();
     let suppressed: Vec<&str> = r.suppressed.iter().map(|f| f.rule_id).collect();
