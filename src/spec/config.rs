@@ -68,11 +68,30 @@ impl BlockDecl {
 }
 
 fn title_of(block: &Block) -> String {
-    let mut s = block.ident.as_str().to_string();
-    for l in &block.labels {
-        s.push_str(&format!(" \"{}\"", l.as_str()));
+    Title::Block(block).to_string()
+}
+
+/// How messages name the block being checked: `key "aws" "prod"`, or a nested block's
+/// identifier. Written out only when a message needs it.
+#[derive(Clone, Copy)]
+enum Title<'a> {
+    Block(&'a Block),
+    Nested(&'a str),
+}
+
+impl std::fmt::Display for Title<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Title::Block(block) => {
+                f.write_str(block.ident.as_str())?;
+                for l in &block.labels {
+                    write!(f, " \"{}\"", l.as_str())?;
+                }
+                Ok(())
+            }
+            Title::Nested(ident) => f.write_str(ident),
+        }
     }
-    s
 }
 
 /// One `locals` entry.
@@ -301,7 +320,7 @@ impl Collector<'_> {
             .and_then(|l| l.span())
             .map_or(ident_span.range.end, |s| s.end);
         let header = Span::new(file.id, ident_span.range.start..header_end);
-        self.body(file, &block.body, body_schema, &title_of(&block), header);
+        self.body(file, &block.body, body_schema, Title::Block(&block), header);
         let decl = BlockDecl {
             file: file.id,
             dir: file.dir.clone(),
@@ -318,10 +337,10 @@ impl Collector<'_> {
         file: &SpecFile,
         body: &Body,
         sch: &'static BlockSchema,
-        title: &str,
+        title: Title<'_>,
         header: Span,
     ) {
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for attr in body.attributes() {
             let name = attr.key.as_str();
             let key_span = span_of(file.id, attr.key.span());
@@ -343,7 +362,7 @@ impl Collector<'_> {
                 );
                 continue;
             }
-            seen.insert(name.to_string(), key_span.clone());
+            seen.insert(name, key_span.clone());
             if sch.open || sch.attr(name).is_some() {
                 continue;
             }
@@ -412,7 +431,7 @@ impl Collector<'_> {
                     .at(span.clone(), "labels not allowed"),
                 );
             }
-            self.body(file, &block.body, nb.schema, ident, span);
+            self.body(file, &block.body, nb.schema, Title::Nested(ident), span);
         }
         // A misspelled attribute was already reported with a suggestion; do not also report
         // the attribute it was meant to be as missing.
@@ -450,7 +469,6 @@ impl Collector<'_> {
 
     fn store(&mut self, decl: BlockDecl) {
         let header = decl.header_span();
-        let title = decl.title();
         let d = &mut *self.decls;
         let name = decl.label(0).unwrap_or_default().to_string();
         let existing = match decl.top.ident {
@@ -525,7 +543,7 @@ impl Collector<'_> {
                     return;
                 };
                 match d.providers.get(&cloud) {
-                    Some(first) => Some(first.header_span()),
+                    Some(first) => Some((first.header_span(), decl.title())),
                     None => {
                         d.providers.insert(cloud, decl);
                         None
@@ -539,7 +557,7 @@ impl Collector<'_> {
                 let key_name = decl.label(1).unwrap_or_default().to_string();
                 let k = (cloud, key_name);
                 match d.keys.get(&k) {
-                    Some(first) => Some(first.header_span()),
+                    Some(first) => Some((first.header_span(), decl.title())),
                     None => {
                         d.keys.insert(k, decl);
                         None
@@ -556,7 +574,7 @@ impl Collector<'_> {
                     _ => return,
                 };
                 match map.get(&name) {
-                    Some(first) => Some(first.header_span()),
+                    Some(first) => Some((first.header_span(), decl.title())),
                     None => {
                         map.insert(name, decl);
                         None
@@ -564,7 +582,7 @@ impl Collector<'_> {
                 }
             }
         };
-        if let Some(first) = existing {
+        if let Some((first, title)) = existing {
             Self::duplicate(self.diags, title, header, first);
         }
     }

@@ -15,7 +15,7 @@
 //! A failed attribute is reported once; whatever depends on it is skipped silently, so one
 //! mistake does not produce a cascade. The results are [`EvalBlock`]s for the type checker.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use hcl::Value;
@@ -164,14 +164,14 @@ struct PBlock<'d> {
 impl PBlock<'_> {
     /// Adds the blocks whose full value an attribute of this block reads (everything it
     /// refers to, except what [`PAttr::bare_block_reference`] needs only the address of).
-    fn collect_value_needs(&self, out: &mut HashSet<Node>) {
+    fn collect_value_needs(&self, out: &mut impl FnMut(&Node)) {
         for a in &self.attrs {
             if a.bare_block_reference().is_some() {
                 continue;
             }
             for (dep, _) in &a.refs {
                 if let Dep::Node(n) = dep {
-                    out.insert(n.clone());
+                    out(n);
                 }
             }
         }
@@ -200,12 +200,18 @@ pub struct Instance {
     pub vars: VarValues,
 }
 
-/// Values computed so far in one instance.
-#[derive(Default)]
+/// Values computed so far in one instance, by graph node number.
 struct State {
-    values: HashMap<Node, Value>,
-    poisoned: HashSet<Node>,
+    index: HashMap<Node, usize>,
+    values: Vec<Option<Value>>,
+    poisoned: Vec<bool>,
     module_outputs: BTreeMap<String, BTreeMap<String, Option<Value>>>,
+}
+
+impl State {
+    fn value(&self, node: &Node) -> Option<&Value> {
+        self.index.get(node).and_then(|&i| self.values[i].as_ref())
+    }
 }
 
 /// Evaluates instances and collects their blocks.
@@ -230,65 +236,62 @@ pub fn provider_fallback(cloud: Cloud) -> &'static str {
 impl Evaluator<'_> {
     /// Evaluates an instance; returns its outputs (`None` for outputs that failed).
     pub fn run(&mut self, mut inst: Instance) -> BTreeMap<String, Option<Value>> {
-        let mut st = State::default();
         // 0. take the block bodies out of the declarations (the prepared blocks own them)
-        let mut bodies = take_bodies(&mut inst.decls);
-        // 1. prepare the graph nodes
-        let mut nodes: BTreeMap<Node, PBlock<'_>> = BTreeMap::new();
-        for (name, l) in &inst.decls.locals {
+        let bodies = take_bodies(&mut inst.decls);
+        let d = &inst.decls;
+        // 1. number the graph nodes: locals, then the blocks in `decl_nodes` order, which is
+        //    the order of `Node` (the evaluation order does not depend on hashing)
+        let decl_nodes = decl_nodes(d);
+        let mut nodes: Vec<Node> = Vec::with_capacity(d.locals.len() + decl_nodes.len());
+        nodes.extend(d.locals.keys().map(|n| Node::Local(n.clone())));
+        let first_decl = nodes.len();
+        nodes.extend(decl_nodes.iter().map(|(n, _)| n.clone()));
+        debug_assert!(nodes.is_sorted());
+        let mut st = State {
+            index: nodes.iter().cloned().zip(0..).collect(),
+            values: vec![None; nodes.len()],
+            poisoned: vec![false; nodes.len()],
+            module_outputs: BTreeMap::new(),
+        };
+        // 2. prepare every node
+        let mut prepared: Vec<Option<PBlock<'_>>> = Vec::with_capacity(nodes.len());
+        for l in d.locals.values() {
             let attr = self.prepare_attr(&inst, l.file, &l.dir, l.attr.clone(), Ty::Any);
             let header = span_of(l.file, l.attr.key.span());
-            nodes.insert(
-                Node::Local(name.clone()),
-                PBlock {
-                    file: l.file,
-                    ident: String::from("locals"),
-                    labels: Vec::new(),
-                    label_spans: Vec::new(),
-                    header,
-                    schema: &schema::LOCALS,
-                    attrs: vec![attr],
-                    blocks: Vec::new(),
-                    unknown_attrs: Vec::new(),
-                },
-            );
+            prepared.push(Some(PBlock {
+                file: l.file,
+                ident: String::from("locals"),
+                labels: Vec::new(),
+                label_spans: Vec::new(),
+                header,
+                schema: &schema::LOCALS,
+                attrs: vec![attr],
+                blocks: Vec::new(),
+                unknown_attrs: Vec::new(),
+            }));
         }
-        let d = &inst.decls;
-        let mut decl_of: BTreeMap<Node, &BlockDecl> = BTreeMap::new();
-        for ((c, n), b) in &d.keys {
-            decl_of.insert(Node::Key(*c, n.clone()), b);
-        }
-        for (n, b) in &d.external_keys {
-            decl_of.insert(Node::ExternalKey(n.clone()), b);
-        }
-        for (n, b) in &d.workspaces {
-            decl_of.insert(Node::Workspace(n.clone()), b);
-        }
-        for (n, b) in &d.modules {
-            decl_of.insert(Node::Module(n.clone()), b);
-        }
-        for (n, b) in &d.outputs {
-            decl_of.insert(Node::Output(n.clone()), b);
-        }
-        for (c, b) in &d.providers {
-            decl_of.insert(Node::Provider(*c), b);
-        }
-        for (node, decl) in &decl_of {
-            let body = bodies.nodes.remove(node).unwrap_or_default();
-            let pb = self.prepare_decl(&inst, decl, body);
-            nodes.insert(node.clone(), pb);
+        for ((_, decl), body) in decl_nodes.iter().zip(bodies.nodes) {
+            prepared.push(Some(self.prepare_decl(&inst, decl, body)));
         }
 
-        // 2. order
-        let mut edges: BTreeMap<Node, Vec<(Node, Span)>> = BTreeMap::new();
-        for (node, pb) in &nodes {
-            let mut deps = Vec::new();
-            let mut seen = HashSet::new();
+        // 3. order
+        let mut edges: Vec<Vec<(usize, Span)>> = Vec::with_capacity(nodes.len());
+        // Only objects something refers to need their value built, and an object referred to
+        // only by bare reference attributes (`key = key.aws.prod`) needs just its address.
+        let mut needs_value = vec![false; nodes.len()];
+        let mut referenced = vec![false; nodes.len()];
+        for (node, pb) in nodes.iter().zip(&prepared) {
+            let Some(pb) = pb else {
+                edges.push(Vec::new());
+                continue;
+            };
+            let mut deps: Vec<(usize, Span)> = Vec::new();
             for (dep, r) in pb.all_refs() {
                 if let Dep::Node(n) = dep
-                    && seen.insert(n.clone())
+                    && let Some(&i) = st.index.get(n)
+                    && !deps.iter().any(|(j, _)| *j == i)
                 {
-                    deps.push((n.clone(), Span::new(pb.file, r.span.clone())));
+                    deps.push((i, Span::new(pb.file, r.span.clone())));
                 }
             }
             // Implicit: keys read their provider's settings, modules read all of them.
@@ -298,27 +301,28 @@ impl Evaluator<'_> {
                     Node::Module(_) => true,
                     _ => false,
                 };
-                if implicit {
-                    deps.push((Node::Provider(*c), pb.header.clone()));
+                if implicit && let Some(&i) = st.index.get(&Node::Provider(*c)) {
+                    deps.push((i, pb.header.clone()));
                 }
             }
-            edges.insert(node.clone(), deps);
+            for (i, _) in &deps {
+                referenced[*i] = true;
+            }
+            pb.collect_value_needs(&mut |n| {
+                if let Some(&i) = st.index.get(n) {
+                    needs_value[i] = true;
+                }
+            });
+            edges.push(deps);
         }
-        // Only objects something refers to need their value built, and an object referred to
-        // only by bare reference attributes (`key = key.aws.prod`) needs just its address.
-        let mut needs_value = HashSet::new();
-        for pb in nodes.values() {
-            pb.collect_value_needs(&mut needs_value);
-        }
-        let referenced: HashSet<Node> = edges
-            .values()
-            .flat_map(|deps| deps.iter().map(|(n, _)| n.clone()))
-            .collect();
         let ordered = super::graph::Graph { edges }.order();
         for cycle in &ordered.cycles {
-            let mut names: Vec<String> = cycle.iter().map(|(f, _, _)| f.to_string()).collect();
+            let mut names: Vec<String> = cycle
+                .iter()
+                .map(|(f, _, _)| nodes[*f].to_string())
+                .collect();
             if let Some((first, _, _)) = cycle.first() {
-                names.push(first.to_string());
+                names.push(nodes[*first].to_string());
             }
             let Some((from, to, span)) = cycle.first() else {
                 continue;
@@ -327,26 +331,33 @@ impl Evaluator<'_> {
                 "spec::cycle",
                 format!("reference cycle: {}", names.join(" -> ")),
             )
-            .at(span.clone(), format!("`{from}` refers to `{to}` here"))
+            .at(
+                span.clone(),
+                format!("`{}` refers to `{}` here", nodes[*from], nodes[*to]),
+            )
             .with_help("break the cycle: one of these values must not depend on the others");
             for (f, t, s) in cycle.iter().skip(1) {
-                diag = diag.with_label(s.clone(), format!("`{f}` refers to `{t}` here"));
+                diag = diag.with_label(
+                    s.clone(),
+                    format!("`{}` refers to `{}` here", nodes[*f], nodes[*t]),
+                );
             }
             self.diags.push(diag);
             for (f, _, _) in cycle {
-                st.poisoned.insert(f.clone());
+                st.poisoned[*f] = true;
             }
         }
 
-        // 3. evaluate
-        for node in ordered.order {
-            if st.poisoned.contains(&node) {
+        // 4. evaluate
+        for i in ordered.order {
+            if st.poisoned[i] {
                 continue;
             }
-            let Some(pb) = nodes.remove(&node) else {
+            let Some(pb) = prepared[i].take() else {
                 continue;
             };
-            match &node {
+            let node = &nodes[i];
+            match node {
                 Node::Local(_) | Node::Output(_) => {
                     let attr_name = if matches!(node, Node::Local(_)) {
                         None
@@ -360,35 +371,30 @@ impl Evaluator<'_> {
                         .find(|a| attr_name.is_none_or(|n| a.name == n))
                         .and_then(|a| a.value.clone());
                     match (failed, v) {
-                        (false, Some(v)) => {
-                            st.values.insert(node, v);
-                        }
-                        _ => {
-                            st.poisoned.insert(node);
-                        }
+                        (false, Some(v)) => st.values[i] = Some(v),
+                        _ => st.poisoned[i] = true,
                     }
                 }
                 Node::Key(..) | Node::ExternalKey(_) | Node::Workspace(_) | Node::Provider(_) => {
                     let (eb, failed) = self.eval_block(&inst, pb, &st);
                     if failed {
-                        st.poisoned.insert(node.clone());
-                    } else if needs_value.contains(&node) || matches!(node, Node::Provider(_)) {
-                        let v = self.object_value(&inst, &node, &eb);
-                        if let Node::Provider(c) = &node
+                        st.poisoned[i] = true;
+                    } else if needs_value[i] || matches!(node, Node::Provider(_)) {
+                        let v = self.object_value(&inst, node, &eb);
+                        if let Node::Provider(c) = node
                             && inst.path.is_empty()
                         {
                             self.root_providers.insert(*c, v.clone());
                         }
-                        st.values.insert(node.clone(), v);
-                    } else if referenced.contains(&node)
-                        && let Some(v) = address_value(&inst, &node)
-                    {
-                        st.values.insert(node.clone(), v);
+                        st.values[i] = Some(v);
+                    } else if referenced[i] {
+                        st.values[i] = address_value(&inst, node);
                     }
                     self.blocks.push(eb);
                 }
                 Node::Module(name) => {
-                    let Some(decl) = decl_of.get(&node) else {
+                    let Some((_, decl)) = i.checked_sub(first_decl).and_then(|j| decl_nodes.get(j))
+                    else {
                         continue;
                     };
                     match self.eval_module(&inst, name, decl, pb, &st) {
@@ -397,18 +403,16 @@ impl Evaluator<'_> {
                                 .iter()
                                 .filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v)))
                                 .collect();
-                            st.values.insert(node.clone(), Value::Object(obj));
+                            st.values[i] = Some(Value::Object(obj));
                             st.module_outputs.insert(name.clone(), outputs);
                         }
-                        None => {
-                            st.poisoned.insert(node.clone());
-                        }
+                        None => st.poisoned[i] = true,
                     }
                 }
             }
         }
 
-        // 4. singleton blocks
+        // 5. singleton blocks
         let singles: Vec<&BlockDecl> = d
             .anthropic
             .iter()
@@ -425,7 +429,7 @@ impl Evaluator<'_> {
 
         d.outputs
             .keys()
-            .map(|n| (n.clone(), st.values.get(&Node::Output(n.clone())).cloned()))
+            .map(|n| (n.clone(), st.value(&Node::Output(n.clone())).cloned()))
             .collect()
     }
 
@@ -679,8 +683,7 @@ impl Evaluator<'_> {
         if let Some(node) = a.bare_block_reference() {
             // The block was evaluated first (graph order); without a value it failed.
             let marker = st
-                .values
-                .get(node)
+                .value(node)
                 .and_then(Value::as_object)
                 .and_then(|o| o.get(REF_MARKER));
             return match marker {
@@ -705,7 +708,7 @@ impl Evaluator<'_> {
                     }
                 }
                 Dep::Node(node) => {
-                    let Some(v) = st.values.get(node) else {
+                    let Some(v) = st.value(node) else {
                         return (None, true, Vec::new());
                     };
                     if let Node::Module(m) = node
@@ -955,35 +958,55 @@ fn locate_subexpr(expr: &Expression, target: &hcl::Expression) -> Option<std::op
 
 /// The block bodies of a module's declarations, taken out of them by [`take_bodies`].
 struct Bodies {
-    /// Bodies of the blocks that are graph nodes.
-    nodes: BTreeMap<Node, Body>,
-    /// Bodies of the singleton blocks, in the order `run` evaluates them.
+    /// The bodies of [`decl_nodes`], in its order.
+    nodes: Vec<Body>,
     singles: Vec<Body>,
 }
 
-/// Takes every block body out of `d`, leaving each block's identifier and labels (and so its
-/// spans and title) in place for messages and for resolving references by name.
+/// The graph nodes declared by blocks, in the order of [`Node`]. Walks the declarations in
+/// the same order as [`take_bodies`], so the two line up.
+fn decl_nodes(d: &ModuleDecls) -> Vec<(Node, &BlockDecl)> {
+    let mut out = Vec::with_capacity(
+        d.keys.len()
+            + d.external_keys.len()
+            + d.workspaces.len()
+            + d.modules.len()
+            + d.outputs.len()
+            + d.providers.len(),
+    );
+    out.extend(
+        d.keys
+            .iter()
+            .map(|((c, n), b)| (Node::Key(*c, n.clone()), b)),
+    );
+    out.extend(
+        d.external_keys
+            .iter()
+            .map(|(n, b)| (Node::ExternalKey(n.clone()), b)),
+    );
+    out.extend(
+        d.workspaces
+            .iter()
+            .map(|(n, b)| (Node::Workspace(n.clone()), b)),
+    );
+    out.extend(d.modules.iter().map(|(n, b)| (Node::Module(n.clone()), b)));
+    out.extend(d.outputs.iter().map(|(n, b)| (Node::Output(n.clone()), b)));
+    out.extend(d.providers.iter().map(|(c, b)| (Node::Provider(*c), b)));
+    out
+}
+
+/// Takes the body of every block: those of [`decl_nodes`] in its order, then the singleton
+/// blocks in the order `run` evaluates them.
 fn take_bodies(d: &mut ModuleDecls) -> Bodies {
     let take = |b: &mut BlockDecl| std::mem::take(&mut b.block.body);
-    let mut nodes = BTreeMap::new();
-    for ((c, n), b) in &mut d.keys {
-        nodes.insert(Node::Key(*c, n.clone()), take(b));
-    }
-    for (n, b) in &mut d.external_keys {
-        nodes.insert(Node::ExternalKey(n.clone()), take(b));
-    }
-    for (n, b) in &mut d.workspaces {
-        nodes.insert(Node::Workspace(n.clone()), take(b));
-    }
-    for (n, b) in &mut d.modules {
-        nodes.insert(Node::Module(n.clone()), take(b));
-    }
-    for (n, b) in &mut d.outputs {
-        nodes.insert(Node::Output(n.clone()), take(b));
-    }
-    for (c, b) in &mut d.providers {
-        nodes.insert(Node::Provider(*c), take(b));
-    }
+    let nodes = (d.keys.values_mut())
+        .chain(d.external_keys.values_mut())
+        .chain(d.workspaces.values_mut())
+        .chain(d.modules.values_mut())
+        .chain(d.outputs.values_mut())
+        .chain(d.providers.values_mut())
+        .map(take)
+        .collect();
     let singles = d
         .anthropic
         .iter_mut()
@@ -996,7 +1019,6 @@ fn take_bodies(d: &mut ModuleDecls) -> Bodies {
     Bodies { nodes, singles }
 }
 
-/// The address of a key, registration or workspace block of `inst`.
 fn block_address(inst: &Instance, node: &Node) -> Option<Address> {
     let mut addr = match node {
         Node::Key(c, n) => Address::key(*c, n.clone()),
