@@ -6,7 +6,8 @@
 //! from the same data the type checker uses. All problems are collected; nothing stops early.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
+use std::rc::Rc;
 
 use hcl_edit::Span as _;
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
@@ -22,7 +23,7 @@ use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
 pub struct BlockDecl {
     pub file: FileId,
     /// Directory of the file (`file()` paths are relative to it).
-    pub dir: PathBuf,
+    pub dir: Rc<Path>,
     pub block: Block,
     pub top: &'static TopBlock,
     pub schema: &'static BlockSchema,
@@ -98,7 +99,7 @@ impl std::fmt::Display for Title<'_> {
 #[derive(Debug, Clone)]
 pub struct LocalDecl {
     pub file: FileId,
-    pub dir: PathBuf,
+    pub dir: Rc<Path>,
     pub attr: Attribute,
 }
 
@@ -611,7 +612,7 @@ mod tests {
         let body = super::super::parse::parse_file(id, &sm, &mut ds).unwrap();
         let f = SpecFile {
             id,
-            dir: PathBuf::from("."),
+            dir: Rc::from(Path::new(".")),
         };
         let d = collect(vec![(f, body)], in_module, &mut sm, &mut ds);
         (d, ds)

@@ -113,6 +113,9 @@ struct PAttr<'d> {
     /// Functions the expression calls (only these are declared in its context).
     funcs: Vec<String>,
     bad: bool,
+    /// The expression is a bare block reference ([`PAttr::bare_block_reference`]); decided
+    /// once, when the attribute is prepared, as the graph and the evaluation both ask.
+    bare: bool,
 }
 
 /// What a prepared attribute evaluates.
@@ -130,21 +133,29 @@ impl PAttr<'_> {
     /// only the address ([`REF_MARKER`]) of such a value, so it is built without evaluating
     /// the expression and without copying the block's attributes.
     fn bare_block_reference(&self) -> Option<&Node> {
+        match self.refs.as_slice() {
+            [(Dep::Node(node), _)] if self.bare => Some(node),
+            _ => None,
+        }
+    }
+
+    /// Whether the expression is a bare block reference, from the expression itself.
+    fn is_bare_block_reference(&self) -> bool {
         if !matches!(self.ty, Ty::KeyRef | Ty::ExternalKeyRef) {
-            return None;
+            return false;
         }
         let [(Dep::Node(node), r)] = self.refs.as_slice() else {
-            return None;
+            return false;
         };
         let parts = match node {
             Node::Key(..) => 3,
             Node::ExternalKey(_) | Node::Workspace(_) => 2,
-            _ => return None,
+            _ => return false,
         };
         let PExpr::Expr(expr) = &self.expr else {
-            return None;
+            return false;
         };
-        (r.parts.len() == parts && scan::is_bare_traversal(expr, &r.parts)).then_some(node)
+        r.parts.len() == parts && scan::is_bare_traversal(expr, &r.parts)
     }
 }
 
@@ -577,6 +588,7 @@ impl Evaluator<'_> {
             refs: Vec::new(),
             funcs: Vec::new(),
             bad: false,
+            bare: false,
         };
         let Some(found) = found else {
             return p;
@@ -611,6 +623,7 @@ impl Evaluator<'_> {
                 Err(()) => p.bad = true,
             }
         }
+        p.bare = p.is_bare_block_reference();
         p
     }
 

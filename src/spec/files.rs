@@ -7,6 +7,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
 
@@ -17,7 +18,8 @@ pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct SpecFile {
     pub id: FileId,
-    pub dir: PathBuf,
+    /// Shared by every block of the file (one allocation per file, not per block).
+    pub dir: Rc<Path>,
 }
 
 /// A pseudo-file naming a place without readable text (a directory, an oversized file), so
@@ -80,7 +82,7 @@ pub fn discover(
         if let Some(id) = read_text(&path, &display, sources, diags, None) {
             out.push(SpecFile {
                 id,
-                dir: dir.to_path_buf(),
+                dir: Rc::from(dir),
             });
         }
     }
