@@ -188,7 +188,7 @@ fn lint_set_retaining(mut set: InputSet, opts: &LintOptions) -> (Report, InputSe
 /// `--var` values are the plan's).
 pub fn lint_desired(dir: &std::path::Path, desired: &crate::spec::model::Desired) -> Report {
     let mut set = InputSet::default();
-    input::collect_desired(dir, desired, &mut set);
+    input::collect_desired(dir, desired, None, &mut set);
     lint_set(set, &LintOptions::default())
 }
 

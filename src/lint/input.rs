@@ -2,13 +2,15 @@
 //! becomes one subject, its policy rendered from the spec or taken from the `policy` escape
 //! hatch); a `.json` file is sniffed: `Statement` → AWS key policy, `bindings` → GCP IAM policy.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::engine::LintOptions;
 use super::finding::{InputError, Location};
 use super::subject::{AwsSubject, AzureSubject, GcpSubject, PolicyFileLocations, Subject};
 use super::suppress::{IgnoreComment, parse_comments};
+use crate::diag::SourceMap;
 use crate::policy::aws::principal::{PrincipalClass, classify};
 use crate::policy::aws::{PolicyDocument, PrincipalType, parse_policy_text, parse_policy_value};
 use crate::policy::gcp::iam::IamPolicy;
@@ -243,14 +245,20 @@ pub fn collect_spec(dir: &Path, set: &mut InputSet) {
         });
         return;
     };
-    collect_desired(dir, desired, set);
+    collect_desired(dir, desired, Some(&result.sources), set);
     set.loaded.0.push(result);
 }
 
 /// A spec already loaded from `dir` (plan lints the spec it plans with): one subject per key;
-/// comments and `lint { ignore }` blocks are read for suppressions.
-pub fn collect_desired(dir: &Path, desired: &Desired, set: &mut InputSet) {
-    let texts = collect_spec_annotations(dir, desired, set);
+/// comments and `lint { ignore }` blocks are read for suppressions. `sources`, when given, is
+/// the loader's source map: the files are then not read a second time.
+pub fn collect_desired(
+    dir: &Path,
+    desired: &Desired,
+    sources: Option<&SourceMap>,
+    set: &mut InputSet,
+) {
+    let texts = collect_spec_annotations(dir, desired, sources, set);
     let file_of = |f: &str| display(&dir.join(f));
     // Each file split into lines once: keys look up their `policy` attribute by line.
     let lines: BTreeMap<&String, Vec<&str>> = texts
@@ -273,12 +281,15 @@ pub fn collect_desired(dir: &Path, desired: &Desired, set: &mut InputSet) {
 
 /// Read what a loaded spec says about linting itself: the `cmek:ignore` comments of every
 /// file holding a key or a `lint` block, the `lint { ignore }` entries and the
-/// `lint { policies }` paths. Returns the texts read, by spec-relative file name.
-pub fn collect_spec_annotations(
+/// `lint { policies }` paths. Returns the texts read, by spec-relative file name: from
+/// `sources` (the loader's source map, whose names are those of the spec's origins) when it
+/// has the file, else from disk.
+pub fn collect_spec_annotations<'s>(
     dir: &Path,
     desired: &Desired,
+    sources: Option<&'s SourceMap>,
     set: &mut InputSet,
-) -> BTreeMap<String, String> {
+) -> BTreeMap<String, Cow<'s, str>> {
     let file_of = |f: &str| display(&dir.join(f));
     let mut files: Vec<String> = desired
         .keys
@@ -288,12 +299,20 @@ pub fn collect_spec_annotations(
     files.extend(desired.lint.ignores.iter().map(|i| i.origin.file.clone()));
     files.sort();
     files.dedup();
+    let loaded: HashMap<&str, &str> = sources
+        .map(|s| s.files().map(|(_, f)| (f.name(), f.text())).collect())
+        .unwrap_or_default();
     let mut texts = BTreeMap::new();
     for f in files {
-        if let Ok(text) = std::fs::read_to_string(dir.join(&f)) {
-            set.comments.extend(parse_comments(&file_of(&f), &text));
-            texts.insert(f, text);
-        }
+        let text = match loaded.get(f.as_str()) {
+            Some(t) => Cow::Borrowed(*t),
+            None => match std::fs::read_to_string(dir.join(&f)) {
+                Ok(t) => Cow::Owned(t),
+                Err(_) => continue,
+            },
+        };
+        set.comments.extend(parse_comments(&file_of(&f), &text));
+        texts.insert(f, text);
     }
     set.policy_paths
         .extend(desired.lint.policies.iter().map(|p| dir.join(p)));

@@ -69,7 +69,7 @@ pub async fn collect_live(dir: &Path, opts: SessionOptions, set: &mut InputSet) 
             return;
         }
     };
-    collect_spec_annotations(dir, &desired, set);
+    collect_spec_annotations(dir, &desired, None, set);
     let orgs = vec![desired.anthropic.organization_uuid.clone()];
     for (address, raw) in &refreshed.raw_keys {
         let origin = desired
