@@ -15,7 +15,8 @@
 //! A failed attribute is reported once; whatever depends on it is skipped silently, so one
 //! mistake does not produce a cascade. The results are [`EvalBlock`]s for the type checker.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use hcl::Value;
@@ -49,7 +50,9 @@ pub const ROOTS: &[&str] = &["var", "local", "key", "external_key", "workspace",
 /// An evaluated attribute.
 #[derive(Debug, Clone)]
 pub struct EvalAttr {
-    pub name: String,
+    /// The schema's name for the attribute (borrowed), or the name as written for the
+    /// attributes of open blocks and locals.
+    pub name: Cow<'static, str>,
     /// `None` when not evaluated (address / type attributes) or when evaluation failed.
     pub value: Option<Value>,
     /// Evaluation failed (already reported).
@@ -102,7 +105,7 @@ impl EvalBlock {
 /// end: that halves the peak memory of loading a large spec.
 #[derive(Debug, Clone)]
 struct PAttr<'d> {
-    name: String,
+    name: Cow<'static, str>,
     file: FileId,
     dir: &'d Path,
     key_span: Span,
@@ -191,12 +194,14 @@ impl PBlock<'_> {
         }
     }
 
-    fn all_refs(&self) -> Vec<&(Dep, RefUse)> {
-        let mut out: Vec<&(Dep, RefUse)> = self.attrs.iter().flat_map(|a| a.refs.iter()).collect();
-        for b in &self.blocks {
-            out.extend(b.all_refs());
+    /// Calls `f` with every reference of the block and its nested blocks, in order.
+    fn for_each_ref(&self, f: &mut impl FnMut(&Dep, &RefUse)) {
+        for (dep, r) in self.attrs.iter().flat_map(|a| a.refs.iter()) {
+            f(dep, r);
         }
-        out
+        for b in &self.blocks {
+            b.for_each_ref(f);
+        }
     }
 }
 
@@ -267,7 +272,8 @@ impl Evaluator<'_> {
         // 2. prepare every node
         let mut prepared: Vec<Option<PBlock<'_>>> = Vec::with_capacity(nodes.len());
         for l in d.locals.values() {
-            let attr = self.prepare_attr(&inst, l.file, &l.dir, l.attr.clone(), Ty::Any);
+            let name = Cow::Owned(l.attr.key.as_str().to_string());
+            let attr = self.prepare_attr(&inst, l.file, &l.dir, name, l.attr.clone(), Ty::Any);
             let header = span_of(l.file, l.attr.key.span());
             prepared.push(Some(PBlock {
                 file: l.file,
@@ -297,14 +303,14 @@ impl Evaluator<'_> {
                 continue;
             };
             let mut deps: Vec<(usize, Span)> = Vec::new();
-            for (dep, r) in pb.all_refs() {
+            pb.for_each_ref(&mut |dep, r| {
                 if let Dep::Node(n) = dep
                     && let Some(&i) = st.index.get(n)
                     && !deps.iter().any(|(j, _)| *j == i)
                 {
                     deps.push((i, Span::new(pb.file, r.span.clone())));
                 }
-            }
+            });
             // Implicit: keys read their provider's settings, modules read all of them.
             for c in d.providers.keys() {
                 let implicit = match node {
@@ -469,7 +475,7 @@ impl Evaluator<'_> {
             match &a.value {
                 Some(Value::Null) | None => {}
                 Some(v) => {
-                    obj.insert(a.name.clone(), v.clone());
+                    obj.insert(a.name.to_string(), v.clone());
                 }
             }
         }
@@ -506,7 +512,7 @@ impl Evaluator<'_> {
     ) -> PBlock<'d> {
         let mut attrs = Vec::new();
         let mut unknown_attrs = Vec::new();
-        let mut seen = BTreeSet::new();
+        let mut seen: Vec<Cow<'static, str>> = Vec::new();
         let mut nested = Vec::new();
         for structure in body {
             let attr = match structure {
@@ -516,19 +522,29 @@ impl Evaluator<'_> {
                     continue;
                 }
             };
-            let name = attr.key.as_str();
-            if schema::is_secret_name(name) || !seen.insert(name.to_string()) {
+            let written = attr.key.as_str();
+            if schema::is_secret_name(written) {
                 continue;
             }
-            let ty = match sch.attr(name) {
+            // The schema's own name when it knows the attribute: no copy per attribute.
+            let known = sch.attr(written);
+            let name: Cow<'static, str> = match known {
+                Some(a) => Cow::Borrowed(a.name),
+                None => Cow::Owned(written.to_string()),
+            };
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name.clone());
+            let ty = match known {
                 Some(a) => a.ty,
                 None if sch.open => Ty::Any,
                 None => {
-                    unknown_attrs.push(name.to_string());
+                    unknown_attrs.push(name.into_owned());
                     continue;
                 }
             };
-            attrs.push(self.prepare_attr(inst, file, dir, attr, ty));
+            attrs.push(self.prepare_attr(inst, file, dir, name, attr, ty));
         }
         let mut blocks = Vec::new();
         for mut b in nested {
@@ -564,6 +580,7 @@ impl Evaluator<'_> {
         inst: &Instance,
         file: FileId,
         dir: &'d Path,
+        name: Cow<'static, str>,
         attr: Attribute,
         ty: Ty,
     ) -> PAttr<'d> {
@@ -575,7 +592,7 @@ impl Evaluator<'_> {
         // never scanned.
         let found = (ty.is_evaluated() && literal.is_none()).then(|| scan::scan(&attr.value));
         let mut p = PAttr {
-            name: attr.key.as_str().to_string(),
+            name,
             file,
             dir,
             key_span: span_of(file, attr.key.span()),
@@ -841,7 +858,7 @@ impl Evaluator<'_> {
                 Some(v) => InputValue::Value(v, a.value_span.clone()),
                 None => InputValue::Failed,
             };
-            inputs.insert(a.name, (v, a.key_span));
+            inputs.insert(a.name.into_owned(), (v, a.key_span));
         }
         let (source, source_span) = match (source, source_failed) {
             (Some(s), false) => s,

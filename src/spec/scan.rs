@@ -86,8 +86,10 @@ impl Scanner {
         if self.is_bound(name) {
             return;
         }
-        let mut parts = vec![name.to_string()];
-        let mut part_spans = vec![span.clone()];
+        let mut parts = Vec::with_capacity(1 + ops.len());
+        let mut part_spans = Vec::with_capacity(1 + ops.len());
+        parts.push(name.to_string());
+        part_spans.push(span.clone());
         for op in ops {
             match op.value() {
                 TraversalOperator::GetAttr(ident) => {
