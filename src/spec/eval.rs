@@ -252,8 +252,10 @@ pub fn provider_fallback(cloud: Cloud) -> &'static str {
 impl Evaluator<'_> {
     /// Evaluates an instance; returns its outputs (`None` for outputs that failed).
     pub fn run(&mut self, mut inst: Instance) -> BTreeMap<String, Option<Value>> {
-        // 0. take the block bodies out of the declarations (the prepared blocks own them)
+        // 0. take the bodies of the graph nodes' blocks out of the declarations (the prepared
+        //    blocks own them), and the singleton blocks, which nothing refers to, out whole
         let bodies = take_bodies(&mut inst.decls);
+        let singles = take_singletons(&mut inst.decls);
         let d = &inst.decls;
         // 1. number the graph nodes: locals, then the blocks in `decl_nodes` order, which is
         //    the order of `Node` (the evaluation order does not depend on hashing)
@@ -287,7 +289,7 @@ impl Evaluator<'_> {
                 unknown_attrs: Vec::new(),
             }));
         }
-        for ((_, decl), body) in decl_nodes.iter().zip(bodies.nodes) {
+        for ((_, decl), body) in decl_nodes.iter().zip(bodies) {
             prepared.push(Some(self.prepare_decl(&inst, decl, body)));
         }
 
@@ -430,16 +432,9 @@ impl Evaluator<'_> {
         }
 
         // 5. singleton blocks
-        let singles: Vec<&BlockDecl> = d
-            .anthropic
-            .iter()
-            .chain(d.backend.iter())
-            .chain(d.removed.iter())
-            .chain(d.imports.iter())
-            .chain(d.lint.iter())
-            .collect();
-        for (decl, body) in singles.into_iter().zip(bodies.singles) {
-            let pb = self.prepare_decl(&inst, decl, body);
+        for mut decl in singles {
+            let body = std::mem::take(&mut decl.block.body);
+            let pb = self.prepare_decl(&inst, &decl, body);
             let (eb, _) = self.eval_block(&inst, pb, &st);
             self.blocks.push(eb);
         }
@@ -986,13 +981,6 @@ fn locate_subexpr(expr: &Expression, target: &hcl::Expression) -> Option<std::op
     f.best
 }
 
-/// The block bodies of a module's declarations, taken out of them by [`take_bodies`].
-struct Bodies {
-    /// The bodies of [`decl_nodes`], in its order.
-    nodes: Vec<Body>,
-    singles: Vec<Body>,
-}
-
 /// The graph nodes declared by blocks, in the order of [`Node`]. Walks the declarations in
 /// the same order as [`take_bodies`], so the two line up.
 fn decl_nodes(d: &ModuleDecls) -> Vec<(Node, &BlockDecl)> {
@@ -1025,28 +1013,31 @@ fn decl_nodes(d: &ModuleDecls) -> Vec<(Node, &BlockDecl)> {
     out
 }
 
-/// Takes the body of every block: those of [`decl_nodes`] in its order, then the singleton
-/// blocks in the order `run` evaluates them.
-fn take_bodies(d: &mut ModuleDecls) -> Bodies {
-    let take = |b: &mut BlockDecl| std::mem::take(&mut b.block.body);
-    let nodes = (d.keys.values_mut())
+/// Takes the body of every block of [`decl_nodes`], in its order.
+fn take_bodies(d: &mut ModuleDecls) -> Vec<Body> {
+    (d.keys.values_mut())
         .chain(d.external_keys.values_mut())
         .chain(d.workspaces.values_mut())
         .chain(d.modules.values_mut())
         .chain(d.outputs.values_mut())
         .chain(d.providers.values_mut())
-        .map(take)
-        .collect();
-    let singles = d
-        .anthropic
-        .iter_mut()
-        .chain(d.backend.iter_mut())
-        .chain(d.removed.iter_mut())
-        .chain(d.imports.iter_mut())
-        .chain(d.lint.iter_mut())
-        .map(take)
-        .collect();
-    Bodies { nodes, singles }
+        .map(|b| std::mem::take(&mut b.block.body))
+        .collect()
+}
+
+/// Moves the singleton blocks (`anthropic`, `backend`, `removed`, `import`, `lint`) out of the
+/// declarations, in the order `run` evaluates them.
+fn take_singletons(d: &mut ModuleDecls) -> Vec<BlockDecl> {
+    [
+        &mut d.anthropic,
+        &mut d.backend,
+        &mut d.removed,
+        &mut d.imports,
+        &mut d.lint,
+    ]
+    .into_iter()
+    .flat_map(std::mem::take)
+    .collect()
 }
 
 fn block_address(inst: &Instance, node: &Node) -> Option<Address> {
