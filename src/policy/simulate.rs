@@ -953,17 +953,12 @@ mod tests {
     use crate::policy::aws::parse_policy_text;
 
     fn input() -> AwsAccessInput {
-        AwsAccessInput {
-            platform: Platform::ClaudePlatform,
-            account_id: "111122223333".into(),
-            region: "us-east-2".into(),
-            admins: None,
-            org_uuids: vec!["4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f".into()],
-            compartment_scoping: false,
-            compartments: Vec::new(),
-            protects_pre_current_data: false,
-            workspace_arns: Vec::new(),
-        }
+        AwsAccessInput::org_bound(
+            Platform::ClaudePlatform,
+            "111122223333".into(),
+            "us-east-2".into(),
+            vec!["4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f".into()],
+        )
     }
 
     #[test]

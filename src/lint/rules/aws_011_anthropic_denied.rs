@@ -69,17 +69,7 @@ pub fn check(s: &Subject, cx: &Ctx, out: &mut Vec<Hit>) {
         .clone()
         .unwrap_or_else(|| "111122223333".into());
     let region = a.region.clone().unwrap_or_else(|| "us-east-2".into());
-    let input = AwsAccessInput {
-        platform: a.platform,
-        account_id: account.clone(),
-        region: region.clone(),
-        admins: None,
-        org_uuids: orgs,
-        compartment_scoping: false,
-        compartments: Vec::new(),
-        protects_pre_current_data: false,
-        workspace_arns: Vec::new(),
-    };
+    let input = AwsAccessInput::org_bound(a.platform, account.clone(), region.clone(), orgs);
     let key_id = a
         .key_id
         .clone()
@@ -200,17 +190,12 @@ mod tests {
     use crate::policy::identities::identities;
 
     fn input(account: &str) -> AwsAccessInput {
-        AwsAccessInput {
-            platform: Platform::ClaudePlatform,
-            account_id: account.into(),
-            region: "us-east-2".into(),
-            admins: None,
-            org_uuids: vec!["4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f".into()],
-            compartment_scoping: false,
-            compartments: Vec::new(),
-            protects_pre_current_data: false,
-            workspace_arns: Vec::new(),
-        }
+        AwsAccessInput::org_bound(
+            Platform::ClaudePlatform,
+            account.into(),
+            "us-east-2".into(),
+            vec!["4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f".into()],
+        )
     }
 
     #[test]

@@ -98,6 +98,28 @@ pub struct AwsAccessInput {
 }
 
 impl AwsAccessInput {
+    /// A key bound to organizations and nothing more: the account root administers it, and
+    /// there are no compartments, workspace ARNs or older data. What a simulation of
+    /// Anthropic's access assumes when the key's history is unknown (lint).
+    pub fn org_bound(
+        platform: Platform,
+        account_id: String,
+        region: String,
+        org_uuids: Vec<String>,
+    ) -> Self {
+        AwsAccessInput {
+            platform,
+            account_id,
+            region,
+            admins: None,
+            org_uuids,
+            compartment_scoping: false,
+            compartments: Vec::new(),
+            protects_pre_current_data: false,
+            workspace_arns: Vec::new(),
+        }
+    }
+
     /// Adapter from a spec key block. Facts the spec does not hold (account, compartments,
     /// history) come from state or the Admin API.
     pub fn from_spec(
