@@ -256,28 +256,23 @@ mod tests {
 
     #[test]
     fn bare_traversals() {
-        let parts = |s: &str| s.split('.').map(String::from).collect::<Vec<_>>();
-        assert!(is_bare_traversal(
-            &parse("key.aws.prod"),
-            &parts("key.aws.prod")
-        ));
-        assert!(!is_bare_traversal(
-            &parse("key.aws.prod"),
-            &parts("key.aws")
-        ));
-        assert!(!is_bare_traversal(
-            &parse("key.aws.prod.arn"),
-            &parts("key.aws.prod")
-        ));
-        assert!(!is_bare_traversal(
-            &parse("key.aws[\"prod\"]"),
-            &parts("key.aws.prod")
-        ));
-        assert!(!is_bare_traversal(
-            &parse("\"key.aws.prod\""),
-            &parts("key.aws.prod")
-        ));
-        assert!(!is_bare_traversal(&parse("key"), &parts("key")));
+        // (expression, reference parts, is the expression exactly that traversal)
+        let cases = [
+            ("key.aws.prod", "key.aws.prod", true),
+            ("key.aws.prod", "key.aws", false),
+            ("key.aws.prod.arn", "key.aws.prod", false),
+            ("key.aws[\"prod\"]", "key.aws.prod", false),
+            ("\"key.aws.prod\"", "key.aws.prod", false),
+            ("key", "key", false),
+        ];
+        for (expr, parts, want) in cases {
+            let parts: Vec<String> = parts.split('.').map(String::from).collect();
+            assert_eq!(
+                is_bare_traversal(&parse(expr), &parts),
+                want,
+                "{expr} ~ {parts:?}"
+            );
+        }
         assert!(!is_bare_traversal(&parse("key.aws.prod"), &[]));
     }
 
